@@ -1,0 +1,53 @@
+/**
+ * The collector contract. A collector observes the host and emits events; it knows nothing of the
+ * pipeline, the outbox, the hub or azure-iot-device.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../src/clock.js';
+import type { CollectedEvent } from '../src/events/event.js';
+
+export type { CollectedEvent } from '../src/events/event.js';
+export type { Clock } from '../src/clock.js';
+
+/** All a collector can do with its output: emit an event or report an error. */
+export interface EventSink {
+  emit(event: CollectedEvent): void;
+  /** A problem worth surfacing (logged once per distinct message by the agent, shown in reported state). */
+  error(problem: Error | string): void;
+}
+
+/** Effective twin settings, flat keys as in the twin (`Process_PollingInterval`, ...). */
+export type CollectorSettings = Readonly<Record<string, string | number | boolean>>;
+
+export interface CollectorOptions {
+  /** Root of the observed host: `/` normally, `/host` in a container; `<hostRoot>/proc`, `<hostRoot>/var/log`. */
+  readonly hostRoot: string;
+  /** A directory private to this collector for offsets, cursors and caches (already created). */
+  readonly stateDir: string;
+  readonly settings: CollectorSettings;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** pids the agent itself started (its own children are not device activity). */
+  readonly ownPids?: () => ReadonlySet<number>;
+}
+
+/** What the collector reports about itself in the twin's reported properties. */
+export interface CollectorStatus {
+  state: 'running' | 'stopped' | 'failed' | 'degraded';
+  /** One line: why failed/degraded, or which mode it runs in ("polling: process connector unavailable"). */
+  detail?: string;
+}
+
+export interface Collector {
+  /** The twin name: `Process`, `Login`, `NetworkActivity`, `Heartbeat`, `SystemInformation`, ... */
+  readonly name: string;
+  /** Streaming or self-polling sources: begin observing and emit through `out` until stop(). */
+  start?(out: EventSink): Promise<void>;
+  /** Snapshot sources: called once per send interval of the collector, just before its events leave. */
+  collect?(out: EventSink): Promise<void>;
+  /** Idempotent, safe without start(); releases timers, children and file handles. */
+  stop(): Promise<void>;
+  status?(): CollectorStatus;
+}
+
+export type CollectorFactory = (options: CollectorOptions) => Collector;
