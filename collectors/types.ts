@@ -27,6 +27,8 @@ export interface CollectorOptions {
   readonly settings: CollectorSettings;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The agent's version, for events that report it. */
+  readonly agentVersion?: string;
   /** pids the agent itself started (its own children are not device activity). */
   readonly ownPids?: () => ReadonlySet<number>;
 }

@@ -1,0 +1,235 @@
+/** The polling loop: diff established sockets by inode, resolve owners of new ones, emit events. */
+import { endianness } from 'node:os';
+import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
+import { connectionEvent, directionOf, listeningKey, listeningPortsEvent } from './events.js';
+import { InodeOwners, readProcessInfo, type ProcessInfo } from './inode-owner.js';
+import { addressSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
+import { discoverNamespaces, type NetNamespace } from './namespaces.js';
+import { parseSocketLine, rowKind, type SocketRow } from './parse.js';
+import { readConnectionSettings, type ConnectionSettings } from './settings.js';
+import { readTable, scanTable, TABLES, type TableSpec } from './socket-table.js';
+
+/** Containers and interface addresses change rarely; rediscovering them every poll would cost more than the poll. */
+export const REFRESH_MS = 30_000;
+
+export interface ConnectionCollectorOptions extends CollectorOptions {
+  /** Report connections already open at the first poll (fixture tests); by default the first poll is a baseline. */
+  readonly reportExisting?: boolean;
+  /** Byte order of the observed kernel's /proc/net words; this host's by default. */
+  readonly littleEndian?: boolean;
+}
+
+/** The collector plus what tests and the benchmark need: a poll on demand and its cost counters. */
+export interface ConnectionCollector extends Collector {
+  poll(out: EventSink): Promise<void>;
+  readonly stats: { readonly polls: number; readonly fdDirsRead: number; readonly trackedSockets: number };
+}
+
+interface RawLine { readonly ns: NetNamespace; readonly spec: TableSpec; readonly line: string }
+
+const NO_INTERFACES: InterfaceTable = { names: new Set(), byAddress: new Map() };
+
+export class ConnectionMonitor implements ConnectionCollector {
+  readonly name = 'NetworkActivity';
+  private readonly procRoot: string;
+  private readonly settings: ConnectionSettings;
+  private readonly littleEndian: boolean;
+  private readonly owners: InodeOwners;
+  /** inode -> generation of the poll that last saw it. */
+  private readonly seen = new Map<number, number>();
+  private generation = 0;
+  private baselineDone: boolean;
+  private namespaces: NetNamespace[] = [];
+  private interfaces = new Map<string, InterfaceTable>();
+  private refreshedAt = -Infinity;
+  private readonly warned = new Set<string>();
+  private state: CollectorStatus['state'] = 'stopped';
+  private detail: string | undefined;
+  private cancelTimer: (() => void) | undefined;
+  private polling = false;
+  private polls = 0;
+
+  constructor(private readonly options: ConnectionCollectorOptions) {
+    this.procRoot = `${options.hostRoot.replace(/\/+$/, '')}/proc`;
+    this.settings = readConnectionSettings(options.settings);
+    this.littleEndian = options.littleEndian ?? endianness() === 'LE';
+    this.owners = new InodeOwners(this.procRoot);
+    this.baselineDone = options.reportExisting === true;
+  }
+
+  get stats(): ConnectionCollector['stats'] {
+    return { polls: this.polls, fdDirsRead: this.owners.fdDirsRead, trackedSockets: this.seen.size };
+  }
+
+  async start(out: EventSink): Promise<void> {
+    if (this.cancelTimer) return;
+    this.state = 'running';
+    await this.tick(out);
+    this.cancelTimer = this.options.clock.setInterval(() => void this.tick(out), this.settings.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.state = 'stopped';
+  }
+
+  status(): CollectorStatus {
+    return this.detail === undefined ? { state: this.state } : { state: this.state, detail: this.detail };
+  }
+
+  /** A ListeningPorts snapshot of every namespace, filtered like connections. */
+  async collect(out: EventSink): Promise<void> {
+    this.refreshIfDue(out);
+    const listeners: SocketRow[] = [];
+    for (const ns of this.namespaces) {
+      const texts = await this.readNamespace(ns, out);
+      if (!texts) continue;
+      const table = this.interfaces.get(ns.id) ?? NO_INTERFACES;
+      TABLES.forEach((spec, k) => {
+        const text = texts[k] ?? '';
+        scanTable(text, (state, _inode, s, e) => {
+          if (rowKind(spec.protocol, state) !== 'listen') return;
+          const row = parseSocketLine(text.slice(s, e), spec.protocol, spec.family, this.littleEndian);
+          if (row && addressSelected(row.localAddress, row.remoteAddress, this.settings, table)) listeners.push(row);
+        });
+      });
+    }
+    out.emit(listeningPortsEvent(listeners, this.options.clock.now()));
+  }
+
+  async poll(out: EventSink): Promise<void> {
+    this.refreshIfDue(out);
+    const gen = ++this.generation;
+    const fresh: RawLine[] = [];
+    const listenLines: RawLine[] = [];
+    let complete = true;
+    for (const ns of this.namespaces) {
+      const texts = await this.readNamespace(ns, out);
+      if (!texts) {
+        complete = false;
+        continue;
+      }
+      TABLES.forEach((spec, k) => {
+        const text = texts[k] ?? '';
+        const skipped = scanTable(text, (state, inode, s, e) => {
+          const kind = rowKind(spec.protocol, state);
+          if (kind === 'listen') listenLines.push({ ns, spec, line: text.slice(s, e) });
+          if (kind !== 'connection' || inode === 0) return;
+          const prev = this.seen.get(inode);
+          this.seen.set(inode, gen);
+          if (prev === undefined && this.baselineDone) fresh.push({ ns, spec, line: text.slice(s, e) });
+        });
+        if (skipped > 0) this.warnOnce(out, `skipped a malformed line in ${ns.netDir}/${spec.file}`);
+      });
+    }
+    // A namespace that failed to read would look closed; sweeping now would re-report its sockets later.
+    if (complete) for (const [inode, g] of this.seen) if (g !== gen) this.seen.delete(inode);
+    this.baselineDone = true;
+    this.polls++;
+    if (fresh.length > 0) this.report(fresh, listenLines, out);
+  }
+
+  private report(fresh: readonly RawLine[], listenLines: readonly RawLine[], out: EventSink): void {
+    const selected: Array<{ ns: NetNamespace; row: SocketRow }> = [];
+    for (const raw of fresh) {
+      const row = this.parse(raw, out);
+      const table = this.interfaces.get(raw.ns.id) ?? NO_INTERFACES;
+      if (row && addressSelected(row.localAddress, row.remoteAddress, this.settings, table)) selected.push({ ns: raw.ns, row });
+    }
+    if (selected.length === 0) return; // filtered out before any /proc/<pid>/fd is touched
+    const listening = new Map<string, Set<string>>();
+    for (const raw of listenLines) {
+      const row = this.parse(raw, out);
+      if (!row) continue;
+      const set = listening.get(raw.ns.id) ?? new Set<string>();
+      set.add(listeningKey(row.protocol, row.localPort));
+      listening.set(raw.ns.id, set);
+    }
+    const owners = this.owners.resolve(new Set(selected.map((s) => s.row.inode)));
+    if (this.owners.fdDirsDenied > 0) {
+      this.warnOnce(out, 'cannot read /proc/<pid>/fd of some processes (not root): their connections carry ProcessId 0');
+    }
+    const own = this.options.ownPids?.();
+    const infos = new Map<number, ProcessInfo>();
+    const now = this.options.clock.now();
+    for (const { ns, row } of selected) {
+      const pid = owners.get(row.inode);
+      if (pid !== undefined && own?.has(pid)) continue;
+      let info: ProcessInfo | undefined;
+      if (pid !== undefined) {
+        info = infos.get(pid) ?? readProcessInfo(this.procRoot, pid);
+        infos.set(pid, info);
+      }
+      out.emit(connectionEvent(row, directionOf(row, listening.get(ns.id) ?? new Set()), info, now));
+    }
+  }
+
+  private parse(raw: RawLine, out: EventSink): SocketRow | undefined {
+    const row = parseSocketLine(raw.line, raw.spec.protocol, raw.spec.family, this.littleEndian);
+    if (!row) this.warnOnce(out, `skipped a malformed line in ${raw.ns.netDir}/${raw.spec.file}`);
+    return row;
+  }
+
+  private async readNamespace(ns: NetNamespace, out: EventSink): Promise<string[] | undefined> {
+    try {
+      return await Promise.all(TABLES.map((spec) => readTable(ns.netDir, spec)));
+    } catch (err) {
+      if (ns.pid === undefined) {
+        this.warnOnce(out, `cannot read ${ns.netDir}: ${(err as Error).message}`);
+        this.state = 'failed';
+      }
+      this.refreshedAt = -Infinity; // the process representing it is gone: rediscover next poll
+      return undefined;
+    }
+  }
+
+  private refreshIfDue(out: EventSink): void {
+    const now = this.options.clock.now();
+    if (now - this.refreshedAt < REFRESH_MS) return;
+    this.refreshedAt = now;
+    this.namespaces = discoverNamespaces(this.procRoot).namespaces;
+    this.interfaces = new Map(this.namespaces.map((ns) => [ns.id, readInterfaces(ns.netDir, this.littleEndian)]));
+    this.owners.retain((inode) => this.seen.has(inode));
+    this.updateDeviceStatus(out);
+  }
+
+  private updateDeviceStatus(out: EventSink): void {
+    const host = this.namespaces[0];
+    const table = (host && this.interfaces.get(host.id)) ?? NO_INTERFACES;
+    const missing = missingDevices(this.settings.devices, table);
+    const listed = this.settings.devices.names;
+    if (this.state === 'failed') return;
+    if (missing.length === 0) {
+      this.detail = undefined;
+      if (this.state === 'degraded') this.state = 'running';
+      return;
+    }
+    const present = [...table.names].sort().join(', ');
+    const all = missing.length === listed.length;
+    this.detail = all
+      ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${this.settings.includeLoopback ? ' except loopback' : ''}`
+      : `NetworkActivity_Devices: ${missing.join(', ')} not present; reporting ${listed.filter((n) => !missing.includes(n)).join(', ')}`;
+    if (all && this.state !== 'stopped') this.state = 'degraded';
+    this.warnOnce(out, this.detail);
+  }
+
+  private warnOnce(out: EventSink, message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.options.log.warn({ collector: this.name }, message);
+    out.error(message);
+  }
+
+  private async tick(out: EventSink): Promise<void> {
+    if (this.polling) return; // a slow poll is not stacked on by the next tick
+    this.polling = true;
+    try {
+      await this.poll(out);
+    } catch (err) {
+      out.error(err as Error);
+    } finally {
+      this.polling = false;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/** The Login collector: wtmp/btmp, sshd's log or journal (or the PAM hook's log) to `Login` events. */
+import type { Collector, CollectorFactory, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
+import type { FileMark } from './incremental-file.js';
+import { JournalFollower } from './journal-follower.js';
+import { LoginMerger } from './login-merge.js';
+import { PasswdUsers, toLoginEvent } from './login-event.js';
+import { FileSource, type LoginSourceOverrides, planSources } from './login-sources.js';
+import { type LoginState, loadState, saveState } from './login-state.js';
+import type { LoginObservation } from './observation.js';
+
+export type { LoginSourceOverrides } from './login-sources.js';
+export { snapshotLogins } from './snapshot.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The silent first pass over wtmp history reads at most this many chunks (4 MiB each). */
+const MAX_HISTORY_CHUNKS = 16;
+
+class LoginCollector implements Collector {
+  readonly name = 'Login';
+  private out: EventSink | undefined;
+  private sources: FileSource[] = [];
+  private marks: Record<string, FileMark> = {};
+  private readonly merger = new LoginMerger();
+  private readonly users: PasswdUsers;
+  private journal: JournalFollower | undefined;
+  private cancelPoll: (() => void) | undefined;
+  private ticking: Promise<void> | undefined;
+  private lastSaved = '';
+  private readonly reported = new Set<string>();
+  private state: CollectorStatus = { state: 'stopped' };
+
+  constructor(private readonly options: CollectorOptions, private readonly overrides: LoginSourceOverrides) {
+    this.users = new PasswdUsers(options.hostRoot);
+  }
+
+  async start(out: EventSink): Promise<void> {
+    if (this.out !== undefined) return;
+    this.out = out;
+    const { log, stateDir, hostRoot, clock, settings } = this.options;
+    const loaded = await loadState(stateDir);
+    if (loaded.problem !== undefined) this.problem(loaded.problem);
+    const usePam = settings['Login_UsePAM'] === true;
+    const plan = planSources(hostRoot, usePam, this.overrides);
+    this.sources = plan.files.map((f) => new FileSource(f.path, f.kind));
+    this.marks = { ...loaded.state?.files };
+    for (const [line, session] of Object.entries(loaded.state?.sessions ?? {})) this.wtmp()?.utmp?.sessions.set(line, session);
+    if (loaded.state === undefined) await this.startAtEnd();
+    await this.users.refresh();
+    const mode = usePam ? 'PAM hook log' : plan.useJournal ? 'wtmp/btmp + journal' : 'wtmp/btmp + sshd log file';
+    this.state = { state: 'running', detail: mode };
+    if (plan.useJournal) {
+      this.journal = new JournalFollower({
+        command: this.overrides.journalctl ?? 'journalctl',
+        hostRoot,
+        clock,
+        cursor: loaded.state?.journalCursor,
+        onObservation: (obs) => this.accept([obs]),
+        onProblem: (p) => {
+          this.state = { state: 'degraded', detail: `${mode}: ${p}` };
+          this.problem(p);
+        },
+      });
+      this.journal.start();
+    }
+    await this.save();
+    log.debug({ mode, files: plan.files.map((f) => f.path) }, 'login collector started');
+    this.cancelPoll = clock.setInterval(() => {
+      void this.tick();
+    }, this.overrides.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+  }
+
+  /**
+   * First run on a device: report only what happens from now on, because years of wtmp history
+   * would arrive as a flood of stale alerts (`collect login --once` shows history on demand).
+   * wtmp history is still read silently, to know who is logged in when their logout comes.
+   */
+  private async startAtEnd(): Promise<void> {
+    const now = this.options.clock.now();
+    for (const src of this.sources) {
+      try {
+        if (src.kind === 'wtmp') {
+          let mark: FileMark | undefined;
+          for (let i = 0; i < MAX_HISTORY_CHUNKS; i++) {
+            mark = (await src.poll(mark, false, now, false)).mark;
+            if (mark === undefined || mark.offset >= mark.size - (mark.size % 384)) break;
+          }
+        }
+        const { mark } = await src.poll(undefined, true, now);
+        if (mark !== undefined) this.marks[src.path] = mark;
+      } catch (err) {
+        this.problem(`${src.path}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private wtmp(): FileSource | undefined {
+    return this.sources.find((s) => s.kind === 'wtmp');
+  }
+
+  private tick(): Promise<void> {
+    this.ticking ??= this.pollOnce().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const now = this.options.clock.now();
+    await this.users.refresh();
+    for (const src of this.sources) {
+      try {
+        const r = await src.poll(this.marks[src.path], false, now);
+        if (r.mark !== undefined) this.marks[src.path] = r.mark;
+        for (const w of r.warnings) this.warn(w);
+        this.accept(r.observations);
+      } catch (err) {
+        // typically EACCES on btmp when not root: once, then keep polling the other files
+        this.problem(`${src.path}: ${(err as Error).message}`);
+      }
+    }
+    this.emit(this.merger.flush(this.options.clock.now()));
+    await this.save().catch((err: unknown) => this.problem(`saving login offsets: ${(err as Error).message}`));
+  }
+
+  private accept(observations: LoginObservation[]): void {
+    const now = this.options.clock.now();
+    for (const obs of observations) this.emit(this.merger.add(obs, now));
+  }
+
+  private emit(observations: LoginObservation[]): void {
+    for (const obs of observations) this.out?.emit(toLoginEvent(obs, this.users.lookup));
+  }
+
+  private warn(message: string): void {
+    this.options.log.warn({ collector: 'Login' }, message);
+    this.out?.error(message);
+  }
+
+  private problem(message: string): void {
+    if (this.reported.has(message)) return;
+    this.reported.add(message);
+    this.options.log.warn({ collector: 'Login' }, message);
+    this.out?.error(message);
+  }
+
+  private async save(): Promise<void> {
+    const sessions = Object.fromEntries(this.wtmp()?.utmp?.sessions ?? []);
+    const cursor = this.journal?.cursor;
+    const state: LoginState = { files: this.marks, sessions, ...(cursor === undefined ? {} : { journalCursor: cursor }) };
+    const text = JSON.stringify(state);
+    if (text === this.lastSaved) return;
+    await saveState(this.options.stateDir, state);
+    this.lastSaved = text;
+  }
+
+  /** Polls once more, lets every held observation leave, saves the offsets. */
+  async stop(): Promise<void> {
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
+    this.journal?.stop();
+    if (this.out === undefined || this.state.state === 'stopped') return;
+    await this.ticking;
+    await this.tick();
+    this.emit(this.merger.flush(this.options.clock.now(), true));
+    await this.save().catch(() => undefined);
+    this.state = { state: 'stopped' };
+  }
+
+  status(): CollectorStatus {
+    return this.state;
+  }
+}
+
+/** A factory with test or packaging overrides (paths, journalctl binary, poll interval). */
+export function loginCollectorFactory(overrides: LoginSourceOverrides = {}): CollectorFactory {
+  return (options) => new LoginCollector(options, overrides);
+}
+
+export const createLoginCollector: CollectorFactory = loginCollectorFactory();

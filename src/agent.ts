@@ -1,0 +1,237 @@
+/**
+ * MicroAgent: the one place that wires collectors, pipeline, outbox and hub link, and owns the
+ * lifecycle and the twin configuration contract.
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { builtInCollectors } from '../collectors/registry.js';
+import type { CollectorFactory, CollectorSettings } from '../collectors/types.js';
+import { agentVersion, loadAgentId } from './agent-identity.js';
+import { systemClock, type Clock } from './clock.js';
+import { CollectorHost } from './collector-host.js';
+import { TwinConfigStore } from './config/twin-config-store.js';
+import { parsePriorityIntervals } from './config/priority-intervals.js';
+import type { EffectiveConfig } from './config/twin-keys.js';
+import { COLLECTOR_NAMES } from './config/twin-keys.js';
+import { errorMessage } from './errors.js';
+import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
+import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
+import { silentLogger } from './log.js';
+import { Delivery } from './outbox/delivery.js';
+import { openOutbox } from './outbox/open-outbox.js';
+import type { Outbox } from './outbox/outbox.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import type { CollectorSchedule } from './pipeline/priority-schedule.js';
+import { buildReported } from './reported-status.js';
+
+export interface MicroAgentOptions {
+  /** Module connection string, as text or parsed. */
+  connectionString: string | ModuleConnectionString;
+  /** PEM of a CA to trust (IoT Edge gateway, simulated hub). */
+  ca?: string;
+  transport?: Transport;
+  /** Agent id, accepted configuration, outbox, offsets. Without it everything lives in memory. */
+  stateDir?: string;
+  hostRoot?: string;
+  log?: Logger;
+  clock?: Clock;
+  /** Device-side defaults for twin keys; the twin's desired properties override them. */
+  twinDefaults?: Record<string, unknown>;
+  /** Collectors by twin name; defaults to the built-in ones. Gateways add their own here. */
+  collectors?: Readonly<Record<string, CollectorFactory>>;
+  outboxMaxBytes?: number;
+  maxMessageBytes?: number;
+  /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
+  twinTimeoutMs?: number;
+  /** How long a configuration change waits for pending messages to reach the hub before applying. */
+  flushBeforeApplyMs?: number;
+  random?: () => number;
+}
+
+export interface MicroAgentEvents {
+  /** The reported properties were written (after every configuration decision). */
+  reported: [patch: Record<string, unknown>];
+  connected: [];
+  disconnected: [reason: string];
+}
+
+export class MicroAgent extends EventEmitter<MicroAgentEvents> {
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly cs: ModuleConnectionString;
+  private readonly version = agentVersion();
+  private readonly startedAt = new Date();
+  private agentId = '';
+  private store!: TwinConfigStore;
+  private host!: CollectorHost;
+  private outbox!: Outbox;
+  private pipeline!: Pipeline;
+  private delivery!: Delivery;
+  private link!: HubLink;
+  private queue: Promise<void> = Promise.resolve();
+  private lastDecision: { latest_state: 'success' | 'failed'; latest_invalid_fields: string[] } = { latest_state: 'success', latest_invalid_fields: [] };
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(private readonly opts: MicroAgentOptions) {
+    super();
+    this.log = opts.log ?? silentLogger();
+    this.clock = opts.clock ?? systemClock;
+    this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
+  }
+
+  get id(): string {
+    return this.agentId;
+  }
+
+  /** Starts with the last accepted configuration, before the hub is reached; connects in the background. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    const { stateDir } = this.opts;
+    const id = await loadAgentId(stateDir);
+    this.agentId = id.agentId;
+    this.store = TwinConfigStore.load({ stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log });
+    const config = this.store.effective();
+    this.outbox = await openOutbox({
+      dir: stateDir === undefined ? undefined : join(stateDir, 'outbox'),
+      maxBytes: this.opts.outboxMaxBytes ?? 50 * 1024 * 1024,
+      messageTimeoutMs: config.IothubModule_MessageTimeout * 60_000,
+      clock: this.clock, log: this.log,
+    });
+    this.host = new CollectorHost({
+      factories: this.opts.collectors ?? builtInCollectors,
+      hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
+      onEvent: (collector, event) => this.pipeline.ingest(collector, event),
+    });
+    this.delivery = new Delivery({ outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false });
+    this.pipeline = new Pipeline({
+      clock: this.clock, log: this.log, outbox: this.outbox,
+      agent: { agentId: this.agentId, agentVersion: this.version },
+      ...(this.opts.maxMessageBytes !== undefined ? { maxMessageBytes: this.opts.maxMessageBytes } : {}),
+      ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
+      beforeSend: (names) => this.host.collect(names),
+      delivery: this.delivery,
+    });
+    this.link = new HubLink({
+      connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
+      ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+      ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
+      ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),
+    });
+    await this.applyConfig(config, undefined);
+    this.link.on('connected', () => {
+      this.emit('connected');
+      this.delivery.kick();
+    });
+    this.link.on('disconnected', (reason) => this.emit('disconnected', reason));
+    this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
+    this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
+    this.delivery.start();
+    this.link.start();
+    this.log.info({ agentId: this.agentId, version: this.version, outbox: this.outbox.mode }, 'agent started');
+  }
+
+  /** Flushes what is pending to the outbox, tries briefly to deliver it, and disconnects. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopped';
+    await this.queue.catch(() => undefined);
+    await this.host.stopAll();
+    await this.pipeline.stop();
+    if (this.link.isConnected()) await this.delivery.drain(2_000);
+    await this.delivery.stop();
+    await this.link.stop();
+    await this.outbox.close();
+    this.log.info('agent stopped');
+  }
+
+  /** The effective configuration now in force. */
+  configuration(): EffectiveConfig {
+    return this.store.effective();
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => {
+      this.log.error({ reason: errorMessage(err) }, 'configuration update failed');
+    });
+  }
+
+  /** One desired document (full twin read) or patch: validate, flush, apply, persist, report. */
+  private async onDesired(doc: DesiredDocument, full: boolean): Promise<void> {
+    if (this.state !== 'running') return;
+    const version = typeof doc['$version'] === 'number' ? doc['$version'] : undefined;
+    const evaluation = full ? this.store.evaluateFull(doc, version) : this.store.evaluatePatch(doc, version);
+    if (evaluation.kind === 'ignored') {
+      if (full) await this.report();
+      return;
+    }
+    if (evaluation.kind === 'invalid') {
+      // The store has logged each key with its reason; the hub's document stays the base for the next patch.
+      this.store.recordRejected(evaluation);
+      this.lastDecision = { latest_state: 'failed', latest_invalid_fields: evaluation.invalidFields };
+      await this.report();
+      return;
+    }
+    if (evaluation.changedKeys.length > 0) {
+      // The contract: what was collected under the old configuration leaves first.
+      await this.pipeline.flush();
+      await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
+    }
+    this.store.commit(evaluation.candidate);
+    if (evaluation.changedKeys.length > 0) {
+      await this.applyConfig(this.store.effective(), evaluation.changedKeys);
+      this.log.info({ changed: evaluation.changedKeys.slice(0, 50) }, 'configuration applied');
+    }
+    this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
+    await this.report();
+  }
+
+  /** Starts or restarts the collectors whose keys changed (all when `changedKeys` is undefined) and reschedules. */
+  private async applyConfig(config: EffectiveConfig, changedKeys: readonly string[] | undefined): Promise<void> {
+    const restart = changedKeys === undefined ? new Set(this.host.names()) : this.store.changedCollectors(changedKeys);
+    const values = config as unknown as Record<string, string | number | boolean>;
+    for (const name of this.host.names()) {
+      if (!restart.has(name)) continue;
+      const disabled = values[`${name}_Disabled`] === true;
+      await this.host.apply(name, settingsOf(values, name), !disabled);
+    }
+    this.pipeline.configure(parsePriorityIntervals(config.CollectorsCore_PriorityIntervals), this.schedules(values));
+    this.outbox.setMessageTimeout(config.IothubModule_MessageTimeout * 60_000);
+  }
+
+  private schedules(values: Record<string, string | number | boolean>): CollectorSchedule[] {
+    const names = [...this.host.names().filter((n) => this.host.isRunning(n)), ...(values['Statistics_Disabled'] === true ? [] : ['Statistics'])];
+    return names.map((name) => ({
+      name,
+      frequency: (values[`${name}_MessageFrequency`] ?? 'Medium') as CollectorSchedule['frequency'],
+      cacheSize: typeof values[`${name}_CacheSize`] === 'number' ? (values[`${name}_CacheSize`] as number) : 256,
+    }));
+  }
+
+  private async report(): Promise<void> {
+    const patch = buildReported({
+      decision: this.lastDecision,
+      agent: { version: this.version, id: this.agentId, startTime: this.startedAt.toISOString(), transport: this.opts.transport ?? 'mqtt', outbox: this.outbox.mode },
+      collectors: [...new Set([...COLLECTOR_NAMES, ...this.host.names()])].map((name) => ({
+        name,
+        ...this.host.report(name),
+        settings: settingsOf(this.store.effective() as unknown as Record<string, string | number | boolean>, name),
+      })),
+    });
+    try {
+      await this.link.updateReported(patch);
+      this.emit('reported', patch);
+    } catch (err) {
+      this.log.warn({ reason: errorMessage(err) }, 'could not update reported properties; will report again after reconnecting');
+    }
+  }
+}
+
+function settingsOf(values: Record<string, string | number | boolean>, collector: string): CollectorSettings {
+  const prefix = `${collector}_`;
+  return Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(prefix)));
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/** The command line: run, demo, sim-hub, collect, validate-config. */
+import { UserInputError, errorMessage } from './errors.js';
+import { redactText } from './log.js';
+import { agentVersion } from './agent-identity.js';
+
+const HELP = `iot-micro-agent ${agentVersion()}: a security micro agent for Linux IoT devices (Azure IoT Hub, module DefenderIotMicroAgent)
+
+Usage:
+  iot-micro-agent run [--config FILE]          run the agent (default config: /etc/iot-micro-agent/config.json)
+  iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
+  iot-micro-agent sim-hub [--port N] [--state-dir DIR] [--device ID]
+                                               run the simulated IoT Hub; prints one JSON line with its connection string
+  iot-micro-agent collect <process|login|connection> --once [--host-root DIR]
+                                               print what a collector sees now, as JSON lines
+  iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
+  iot-micro-agent --help | --version
+
+Environment:
+  IOT_MICRO_AGENT_CONNECTION_STRING            module connection string (wins over connectionStringFile)
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${agentVersion()}\n`);
+    return 0;
+  }
+  const commands: Record<string, () => Promise<Command>> = {
+    run: async () => (await import('./cli/run-command.js')).runCommand,
+    demo: async () => (await import('./cli/demo-command.js')).demoCommand,
+    'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
+    collect: async () => (await import('./cli/collect-command.js')).collectCommand,
+    'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
+  };
+  const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);
+  return (await load())(rest);
+}
+
+// `iot-micro-agent collect process --once | head` closes the pipe early: that is not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+dispatch(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UserInputError) {
+      process.stderr.write(`iot-micro-agent: ${redactText(err.message)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`iot-micro-agent: unexpected failure: ${redactText(errorMessage(err))}\n`);
+    process.exitCode = 1;
+  },
+);

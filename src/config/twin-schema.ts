@@ -1,0 +1,69 @@
+/** Loads config-schema/twin-desired.schema.json once and compiles it once with ajv. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+export const TWIN_SCHEMA_FILE = 'twin-desired.schema.json';
+
+export interface PropertySchema {
+  readonly type: 'string' | 'boolean' | 'integer';
+  readonly default: string | boolean | number;
+  readonly description: string;
+  readonly enum?: readonly (string | number)[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+}
+
+export interface TwinSchema {
+  readonly properties: Readonly<Record<string, PropertySchema>>;
+}
+
+export interface CompiledTwinSchema {
+  readonly schema: TwinSchema;
+  readonly keys: readonly string[];
+  /** Null-prototype map of every key to its schema default. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  validate(doc: unknown): readonly ErrorObject[];
+}
+
+/** Walks up from this module until config-schema/ is found: src/config under vitest, dist/src/config after tsc. */
+export function findConfigSchemaDir(startUrl: string = import.meta.url): string {
+  let dir = dirname(fileURLToPath(startUrl));
+  for (;;) {
+    const candidate = join(dir, 'config-schema');
+    if (existsSync(join(candidate, TWIN_SCHEMA_FILE))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`config-schema/${TWIN_SCHEMA_FILE} not found above ${fileURLToPath(startUrl)}`);
+    dir = parent;
+  }
+}
+
+export function twinSchemaPath(): string {
+  return join(findConfigSchemaDir(), TWIN_SCHEMA_FILE);
+}
+
+let compiled: CompiledTwinSchema | undefined; // memo: the schema file is read and compiled once per process
+
+export function twinSchema(): CompiledTwinSchema {
+  compiled ??= compileTwinSchema(JSON.parse(readFileSync(twinSchemaPath(), 'utf8')) as TwinSchema & object);
+  return compiled;
+}
+
+function compileTwinSchema(schema: TwinSchema & object): CompiledTwinSchema {
+  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
+  const validateFn: ValidateFunction = ajv.compile(schema);
+  const defaults: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, prop] of Object.entries(schema.properties)) defaults[key] = prop.default;
+  return {
+    schema,
+    keys: Object.freeze(Object.keys(schema.properties)),
+    defaults: Object.freeze(defaults),
+    validate(doc) {
+      return validateFn(doc) ? [] : [...(validateFn.errors ?? [])];
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** Offline check of a desired document (bare, or a twin with properties.desired): exit 0 valid, 1 invalid, 2 unreadable. */
+import { readFile, stat } from 'node:fs/promises';
+import { boundKey, isPlainObject, toDesiredRecord, validateDesired } from './desired-validation.js';
+
+/** Far above the hub's 32 KB desired limit; refuses to read anything that cannot be a twin. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES') return 'is not readable (permission denied)';
+  if (code === 'EISDIR') return 'is a directory';
+  return `cannot be read (${code ?? (error as Error).message})`;
+}
+
+/** The desired section: a twin's properties.desired when present, otherwise the document itself. */
+export function desiredSection(doc: unknown): unknown {
+  if (!isPlainObject(doc)) return doc;
+  const properties = Object.prototype.hasOwnProperty.call(doc, 'properties') ? doc['properties'] : undefined;
+  if (isPlainObject(properties) && isPlainObject(properties['desired'])) return properties['desired'];
+  return doc;
+}
+
+export async function validateConfigCommand(
+  file: string,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const shown = boundKey(file, 200);
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (info.isFile() && info.size > MAX_FILE_BYTES) {
+      err.write(`validate-config: ${shown} is too large (${info.size} bytes, at most ${MAX_FILE_BYTES})\n`);
+      return 2;
+    }
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    err.write(`validate-config: ${shown} ${describeReadError(error)}\n`);
+    return 2;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    err.write(`validate-config: ${shown} is not valid JSON: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const section = desiredSection(doc);
+  const desired = toDesiredRecord(section);
+  const validation = validateDesired(desired ?? section);
+  if (validation.valid) {
+    out.write(`${shown}: valid (${Object.keys(desired ?? {}).length} keys set)\n`);
+    return 0;
+  }
+  for (const { key, reason } of validation.reasons) {
+    out.write(`${shown}: ${key === '' ? '(document)' : boundKey(key)}: ${reason}\n`);
+  }
+  out.write(`${shown}: invalid (${validation.invalidFields.length} invalid keys)\n`);
+  return 1;
+}

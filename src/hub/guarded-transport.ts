@@ -1,0 +1,63 @@
+/**
+ * The SDK's MQTT transports, guarded: a twin message from the hub that is not JSON makes the SDK
+ * throw from inside an event handler and kill the process (reference §0.4). Here such a response
+ * becomes an ordinary twin error and such a desired patch is dropped, and nothing a listener throws
+ * on an incoming message escapes.
+ */
+import mqttPkg from 'azure-iot-device-mqtt';
+import type { Logger } from 'pino';
+
+const { Mqtt, MqttWs } = mqttPkg;
+
+type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+interface MqttBaseLike { emit: Emit }
+
+function isJsonOrEmpty(payload: unknown): boolean {
+  const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload ?? '');
+  if (text.trim() === '') return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NOT_JSON_ANSWER = Buffer.from(JSON.stringify({ errorCode: 400000, message: 'the hub answered a twin request with a body that is not JSON' }));
+
+/** Replaces `base.emit` so bad twin payloads are neutralised before the SDK parses them. */
+export function guardMqttBase(base: MqttBaseLike, log: Logger): void {
+  const original = base.emit.bind(base);
+  base.emit = (event, ...args) => {
+    if (event !== 'message') return original(event, ...args);
+    const [topic, payload] = args;
+    if (typeof topic === 'string' && topic.startsWith('$iothub/twin/') && !isJsonOrEmpty(payload)) {
+      if (topic.startsWith('$iothub/twin/res/')) {
+        log.warn({ topic: topic.slice(0, 120) }, 'hub sent a twin response that is not JSON; treating it as a failed request');
+        return original(event, topic, NOT_JSON_ANSWER);
+      }
+      log.warn({ topic: topic.slice(0, 120) }, 'hub sent a desired-properties patch that is not JSON; ignored (the full twin is read again)');
+      return true;
+    }
+    try {
+      return original(event, ...args);
+    } catch (err) {
+      log.warn({ err, topic: typeof topic === 'string' ? topic.slice(0, 120) : undefined }, 'the SDK failed on a message from the hub; message dropped');
+      return true;
+    }
+  };
+}
+
+type TransportCtor = new (...args: never[]) => object;
+
+/** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
+export function guardedTransport(kind: 'mqtt' | 'mqtt-ws', log: Logger): TransportCtor {
+  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike };
+  class Guarded extends Base {
+    constructor(...args: unknown[]) {
+      super(...args);
+      guardMqttBase(this._mqtt, log);
+    }
+  }
+  return Guarded as unknown as TransportCtor;
+}

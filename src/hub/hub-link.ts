@@ -1,0 +1,249 @@
+/**
+ * The link to IoT Hub: a ModuleClient over MQTT, with what the SDK leaves out (reference §0):
+ * an outer retry loop around open(), timeouts on twin calls, listeners on every 'error', and the
+ * full twin read again after every (re)connect. Knows nothing of collectors.
+ */
+import { EventEmitter } from 'node:events';
+import devicePkg from 'azure-iot-device';
+import type { Logger } from 'pino';
+import type { Clock, Cancel } from '../clock.js';
+import { NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
+import { backoffDelay } from './backoff.js';
+import { connectFailureReason } from './connect-reason.js';
+import type { ModuleConnectionString } from './connection-string.js';
+import { guardedTransport } from './guarded-transport.js';
+
+const { ModuleClient, Message } = devicePkg;
+type ModuleClientT = InstanceType<typeof ModuleClient>;
+type TwinT = Awaited<ReturnType<ModuleClientT['getTwin']>>;
+
+export type Transport = 'mqtt' | 'mqtt-ws';
+export type DesiredDocument = Record<string, unknown>;
+
+export interface HubLinkOptions {
+  connectionString: ModuleConnectionString;
+  /** PEM of a CA to trust (simulated hub, IoT Edge gateway). */
+  ca?: string;
+  transport?: Transport;
+  log: Logger;
+  clock: Clock;
+  /** Twin GET and reported PATCH give up after this long (the SDK has no timeout). */
+  twinTimeoutMs?: number;
+  sendTimeoutMs?: number;
+  openTimeoutMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  random?: () => number;
+  productInfo?: string;
+}
+
+export interface HubLinkEvents {
+  connected: [];
+  disconnected: [reason: string];
+  /** The full desired document, after every (re)connect. */
+  twin: [desired: DesiredDocument, reported: DesiredDocument];
+  /** A desired patch pushed by the hub (with `$version`). */
+  desired: [patch: DesiredDocument];
+}
+
+export class HubLink extends EventEmitter<HubLinkEvents> {
+  private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
+  private client: ModuleClientT | undefined;
+  private twin: TwinT | undefined;
+  private connected = false;
+  private stopped = true;
+  private connecting: Promise<void> | undefined;
+  private cancelRetry: Cancel | undefined;
+  private lastReason: string | undefined;
+  private generation = 0;
+  /** Twin requests waiting for an answer; QoS 0 answers are lost with the connection, so a reconnect fails them. */
+  private readonly pendingTwin = new Set<(err: Error) => void>();
+
+  constructor(options: HubLinkOptions) {
+    super();
+    this.opts = {
+      transport: 'mqtt', twinTimeoutMs: 20_000, sendTimeoutMs: 60_000, openTimeoutMs: 60_000,
+      backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...options,
+    };
+  }
+
+  get endpoint(): string {
+    const cs = this.opts.connectionString;
+    return cs.gatewayHostName ?? cs.hostName;
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Begins connecting in the background; retries with backoff until stop(). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.cancelRetry?.();
+    await this.teardown('stopped');
+  }
+
+  /** Sends one security message; resolves on the hub's acknowledgement. */
+  async send(body: Buffer): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) throw new NotConnectedError();
+    const msg = new Message(body);
+    msg.contentType = 'application/json';
+    msg.contentEncoding = 'utf-8';
+    msg.setAsSecurityMessage();
+    await this.withTimeout(client.sendEvent(msg), this.opts.sendTimeoutMs, 'sending a message');
+  }
+
+  async updateReported(patch: Record<string, unknown>): Promise<void> {
+    const twin = this.twin;
+    if (!twin || !this.connected) throw new NotConnectedError();
+    const done = new Promise<void>((resolve, reject) => {
+      twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve()));
+    });
+    await this.twinRequest(done, 'updating reported properties');
+  }
+
+  private twinRequest<T>(p: Promise<T>, what: string): Promise<T> {
+    let fail: (err: Error) => void = () => undefined;
+    const lost = new Promise<never>((_resolve, reject) => {
+      fail = reject;
+    });
+    this.pendingTwin.add(fail);
+    return this.withTimeout(Promise.race([p, lost]), this.opts.twinTimeoutMs, what).finally(() => this.pendingTwin.delete(fail));
+  }
+
+  private failPendingTwin(): void {
+    for (const fail of this.pendingTwin) fail(new NotConnectedError('the connection dropped while waiting for the hub\'s answer'));
+    this.pendingTwin.clear();
+  }
+
+  private async connectLoop(): Promise<void> {
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.connectOnce();
+          this.lastReason = undefined;
+          return;
+        } catch (err) {
+          await this.teardown(undefined);
+          if (this.stopped) return;
+          const reason = connectFailureReason(err, this.endpoint);
+          const delay = backoffDelay(attempt, { ...this.opts.backoff, random: this.opts.random });
+          if (reason !== this.lastReason) this.opts.log.warn({ attempt: attempt + 1, retryInMs: delay }, reason);
+          else this.opts.log.debug({ attempt: attempt + 1, retryInMs: delay }, reason);
+          this.lastReason = reason;
+          await new Promise<void>((resolve) => {
+            this.cancelRetry = this.opts.clock.setTimeout(resolve, delay);
+          });
+        }
+      }
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const gen = ++this.generation;
+    const log = this.opts.log;
+    const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, guardedTransport(this.opts.transport, log));
+    this.client = client;
+    client.on('error', (err: Error) => {
+      log.warn({ err }, 'hub client error');
+      this.scheduleReconnect(gen, 'client error');
+    });
+    client.on('disconnect', () => this.scheduleReconnect(gen, 'disconnected by the hub'));
+    let opened = false;
+    client.on('connect', () => {
+      // The SDK reconnects by itself after retryable errors: the twin must be read again (§0.6).
+      if (opened && gen === this.generation) {
+        this.failPendingTwin();
+        void this.refreshTwin(gen);
+      }
+    });
+    const options: Record<string, unknown> = { keepalive: 60 };
+    if (this.opts.ca !== undefined) options['ca'] = this.opts.ca;
+    if (this.opts.productInfo !== undefined) options['productInfo'] = this.opts.productInfo;
+    await client.setOptions(options);
+    await this.withTimeout(client.open(), this.opts.openTimeoutMs, 'connecting');
+    const twin = await this.withTimeout(client.getTwin(), this.opts.twinTimeoutMs, 'reading the twin');
+    if (gen !== this.generation) throw new Error('superseded');
+    this.twin = twin;
+    twin.on('error', (err: Error) => {
+      log.warn({ err }, 'twin error');
+      this.scheduleReconnect(gen, 'twin error');
+    });
+    twin.on('properties.desired', (delta: DesiredDocument) => {
+      // A full read fires this with the whole document object itself; only pushes are patches.
+      if (delta === twin.properties.desired) return;
+      this.emit('desired', delta);
+    });
+    opened = true;
+    this.connected = true;
+    log.info({ endpoint: this.endpoint, deviceId: this.opts.connectionString.deviceId, moduleId: this.opts.connectionString.moduleId }, 'connected to the hub');
+    this.emit('connected');
+    this.emit('twin', { ...twin.properties.desired }, { ...twin.properties.reported });
+  }
+
+  /** After an SDK-level reconnect: read the full twin; if that hangs, the session is gone: start over. */
+  private async refreshTwin(gen: number): Promise<void> {
+    const twin = this.twin;
+    if (!twin) return;
+    try {
+      await this.twinRequest(twin.get(), 'reading the twin after a reconnect');
+      if (gen !== this.generation) return;
+      if (!this.connected) {
+        this.connected = true;
+        this.emit('connected');
+      }
+      this.emit('twin', { ...twin.properties.desired }, { ...twin.properties.reported });
+    } catch (err) {
+      this.opts.log.warn({ reason: errorMessage(err) }, 'twin read after reconnect failed; reconnecting from scratch');
+      this.scheduleReconnect(gen, 'twin read failed');
+    }
+  }
+
+  private scheduleReconnect(gen: number, reason: string): void {
+    if (this.stopped || gen !== this.generation) return;
+    this.generation++;
+    void (async () => {
+      await this.teardown(reason);
+      if (!this.stopped) void this.connectLoop();
+    })();
+  }
+
+  private async teardown(reason: string | undefined): Promise<void> {
+    const client = this.client;
+    const wasConnected = this.connected;
+    this.client = undefined;
+    this.twin = undefined;
+    this.connected = false;
+    this.failPendingTwin();
+    if (wasConnected && reason !== undefined) this.emit('disconnected', reason);
+    if (!client) return;
+    try {
+      await this.withTimeout(client.close(), 5_000, 'closing the client');
+    } catch {
+      // A client that cannot close cleanly is abandoned; its socket dies with it.
+    }
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+  }
+
+  private withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.opts.clock.setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+      p.then(
+        (v) => { cancel(); resolve(v); },
+        (e: unknown) => { cancel(); reject(e instanceof Error ? e : new Error(String(e))); },
+      );
+    });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The delivery loop: sends the oldest unacknowledged message, acknowledges it in the outbox when the
+ * hub did, and on failure waits a bounded, jittered backoff (the hub link does connection retries).
+ */
+import type { Logger } from 'pino';
+import type { Cancel, Clock } from '../clock.js';
+import type { Outbox } from './outbox.js';
+
+export interface DeliveryOptions {
+  readonly outbox: Outbox;
+  /** Resolves when the hub acknowledged the message (PUBACK), rejects otherwise. */
+  readonly send: (body: Buffer) => Promise<void>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** First wait after a failure; doubles up to maxBackoffMs. Default 1 s. */
+  readonly minBackoffMs?: number;
+  /** Default 30 s. */
+  readonly maxBackoffMs?: number;
+  readonly random?: () => number;
+  /** Start sending at once (default true); otherwise call start(). */
+  readonly autoStart?: boolean;
+}
+
+export interface DeliveryStats {
+  /** Messages the hub acknowledged. */
+  readonly sent: number;
+  /** Of those, bodies under 4 KB (the MessageStatistics `MessagesUnder4KB`). */
+  readonly sentUnder4KB: number;
+  /** Send attempts that failed. */
+  readonly failed: number;
+  readonly state: 'stopped' | 'idle' | 'sending' | 'backoff';
+}
+
+const SMALL_MESSAGE_BYTES = 4 * 1024;
+
+export class Delivery {
+  private state: DeliveryStats['state'] = 'stopped';
+  private counters = { sent: 0, sentUnder4KB: 0, failed: 0 };
+  private backoffMs: number;
+  private wake: (() => void) | undefined;
+  private cancelTimer: Cancel | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  /** Set by every outbox change, so an append racing the empty peek is not slept through. */
+  private changed = false;
+  private readonly unsubscribe: () => void;
+  private readonly drainWaiters = new Set<() => void>();
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: DeliveryOptions) {
+    this.minBackoffMs = opts.minBackoffMs ?? 1_000;
+    this.maxBackoffMs = Math.max(this.minBackoffMs, opts.maxBackoffMs ?? 30_000);
+    this.random = opts.random ?? Math.random;
+    this.backoffMs = this.minBackoffMs;
+    this.unsubscribe = opts.outbox.onChange(() => this.onOutboxChange());
+    if (opts.autoStart !== false) this.start();
+  }
+
+  start(): void {
+    if (this.stopped || this.loop !== undefined) return;
+    this.state = 'idle';
+    this.loop = this.run().catch((err: unknown) => {
+      this.opts.log.error({ err }, 'delivery loop failed');
+      this.state = 'stopped';
+    });
+  }
+
+  /** Try now: ends a backoff wait (the agent calls this when the hub link reconnects). */
+  kick(): void {
+    this.backoffMs = this.minBackoffMs;
+    this.wakeUp();
+  }
+
+  /** Resolves true once the outbox is empty, false if `timeoutMs` passes first. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.opts.outbox.pending === 0) return Promise.resolve(true);
+    this.kick();
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        cancel();
+        this.drainWaiters.delete(onEmpty);
+        resolve(ok);
+      };
+      const onEmpty = (): void => done(true);
+      const cancel = this.opts.clock.setTimeout(() => done(false), timeoutMs);
+      this.drainWaiters.add(onEmpty);
+    });
+  }
+
+  stats(): DeliveryStats {
+    return { ...this.counters, state: this.state };
+  }
+
+  /** Stops after the message in flight (if any) settles; idempotent, safe without start(). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe();
+    this.wakeUp();
+    await this.loop;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.changed = false;
+      const message = await this.opts.outbox.peek();
+      if (message === undefined) {
+        this.state = 'idle';
+        await this.sleep(undefined);
+        continue;
+      }
+      this.state = 'sending';
+      try {
+        await this.opts.send(message.body);
+      } catch (err) {
+        this.counters.failed++;
+        const wait = Math.round(this.backoffMs * (0.5 + this.random() * 0.5));
+        this.opts.log.warn({ err, seq: message.seq, retryInMs: wait }, 'delivery: send failed; retrying after backoff');
+        this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
+        this.state = 'backoff';
+        await this.sleep(wait);
+        continue;
+      }
+      this.counters.sent++;
+      if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
+      this.backoffMs = this.minBackoffMs;
+      await this.opts.outbox.ack(message.seq);
+    }
+  }
+
+  /** Waits for a wake-up (append, kick, stop) or, when given, a timeout. */
+  private sleep(ms: number | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (ms === undefined && this.changed) return resolve();
+      this.wake = resolve;
+      if (ms !== undefined) this.cancelTimer = this.opts.clock.setTimeout(() => this.wakeUp(), ms);
+      if (this.stopped) this.wakeUp();
+    });
+  }
+
+  private wakeUp(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private onOutboxChange(): void {
+    this.changed = true;
+    if (this.opts.outbox.pending === 0) for (const w of [...this.drainWaiters]) w();
+    // New messages end an idle wait; a backoff wait is only ended by kick().
+    if (this.state === 'idle') this.wakeUp();
+  }
+}

@@ -1,0 +1,63 @@
+/** The outbox contract: a durable FIFO of packed messages, removed only when acknowledged or expired. */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+
+export type OutboxMode = 'disk' | 'memory';
+
+export interface OutboxMessage {
+  /** Increasing, never reused in one outbox directory; pass it back to ack(). */
+  readonly seq: number;
+  readonly body: Buffer;
+  /** When it was appended (ms since epoch); the age limit counts from here. */
+  readonly appendedAt: number;
+}
+
+export interface OutboxStats {
+  readonly mode: OutboxMode;
+  readonly pendingMessages: number;
+  /** Bytes counted against maxBytes (record headers included). */
+  readonly pendingBytes: number;
+  readonly appended: number;
+  readonly acked: number;
+  /** Oldest messages dropped to stay under maxBytes. */
+  readonly droppedBySize: number;
+  /** Messages dropped because they were older than messageTimeoutMs. */
+  readonly droppedByAge: number;
+  /** Torn or corrupt records skipped when the directory was reopened. */
+  readonly corruptSkipped: number;
+}
+
+export interface Outbox {
+  readonly mode: OutboxMode;
+  /** Stores messages in order; resolves once they are durable (disk: written and fsync'd as one batch). */
+  append(bodies: Buffer | readonly Buffer[]): Promise<void>;
+  /** The oldest message not yet acknowledged (expired ones are dropped first), or undefined when empty. */
+  peek(): Promise<OutboxMessage | undefined>;
+  /** Removes the oldest message if `seq` is it; a seq already removed (expired, dropped) is ignored. */
+  ack(seq: number): Promise<void>;
+  /** Messages waiting, without I/O. */
+  readonly pending: number;
+  stats(): OutboxStats;
+  /** Applies a new `IothubModule_MessageTimeout` (ms) from the next peek or append on. */
+  setMessageTimeout(ms: number): void;
+  /** Called after every append and removal; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** Releases file handles; idempotent. What was appended and not acknowledged stays for the next open. */
+  close(): Promise<void>;
+}
+
+export interface OutboxOptions {
+  /** The outbox directory (created if missing); undefined means memory only. */
+  readonly dir: string | undefined;
+  /** Bound on stored bytes; the oldest messages are dropped beyond it. Default 50 MB. */
+  readonly maxBytes?: number;
+  /** `IothubModule_MessageTimeout` in ms: older messages are dropped and counted. */
+  readonly messageTimeoutMs: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Disk: a segment file is closed for appends beyond this size. Default 4 MB. */
+  readonly segmentBytes?: number;
+}
+
+export const DEFAULT_OUTBOX_MAX_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;

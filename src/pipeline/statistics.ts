@@ -1,0 +1,73 @@
+/**
+ * The `Statistics` collector's events, in the official schemas: DroppedEventsStatistics (one payload
+ * item per collector) and MessageStatistics. Counts are per period: since the previous statistics send.
+ */
+import type { CollectedEvent } from '../events/event.js';
+import type { Priority } from './priority-schedule.js';
+
+export const STATISTICS_COLLECTOR = 'Statistics';
+
+export interface CollectorTotals {
+  readonly collector: string;
+  readonly frequency: Priority;
+  /** Cumulative since start. */
+  readonly collected: number;
+  readonly dropped: number;
+}
+
+/** Cumulative message counters from the delivery loop, the outbox and the packer. */
+export interface MessageTotals {
+  readonly sent: number;
+  readonly sentUnder4KB: number;
+  readonly failed: number;
+  readonly droppedBySize: number;
+  readonly droppedByAge: number;
+  readonly corruptSkipped: number;
+  readonly eventsTruncated: number;
+  readonly eventsDroppedOversize: number;
+}
+
+const ZERO_MESSAGES: MessageTotals = {
+  sent: 0, sentUnder4KB: 0, failed: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0,
+};
+
+/** Remembers what was last reported and turns cumulative totals into per-period events. */
+export class StatisticsReporter {
+  private lastCollectors = new Map<string, { collected: number; dropped: number }>();
+  private lastMessages: MessageTotals = ZERO_MESSAGES;
+
+  report(collectors: readonly CollectorTotals[], messages: MessageTotals, time: number): CollectedEvent[] {
+    const next = new Map<string, { collected: number; dropped: number }>();
+    const items = collectors.map((c) => {
+      const prev = this.lastCollectors.get(c.collector) ?? { collected: 0, dropped: 0 };
+      next.set(c.collector, { collected: c.collected, dropped: c.dropped });
+      return {
+        // The schema knows only two queues: High stays High, Medium and Low report as Low.
+        Queue: c.frequency === 'High' ? 'High' : 'Low',
+        CollectedEvents: Math.max(0, c.collected - prev.collected),
+        DroppedEvents: Math.max(0, c.dropped - prev.dropped),
+        ExtraDetails: { Collector: c.collector, MessageFrequency: c.frequency },
+      };
+    });
+    this.lastCollectors = next;
+    const d = (k: keyof MessageTotals): number => Math.max(0, messages[k] - this.lastMessages[k]);
+    const messageItem = {
+      MessagesSent: d('sent'),
+      MessagesUnder4KB: d('sentUnder4KB'),
+      TotalFailed: d('failed'),
+      ExtraDetails: {
+        DroppedBySize: String(d('droppedBySize')),
+        DroppedByAge: String(d('droppedByAge')),
+        CorruptRecordsSkipped: String(d('corruptSkipped')),
+        EventsTruncated: String(d('eventsTruncated')),
+        EventsDroppedOversize: String(d('eventsDroppedOversize')),
+      },
+    };
+    this.lastMessages = messages;
+    const base = { category: 'Periodic', eventType: 'Operational', time, payloadSchemaVersion: '1.0' } as const;
+    return [
+      { ...base, name: 'DroppedEventsStatistics', payload: items },
+      { ...base, name: 'MessageStatistics', payload: [messageItem] },
+    ];
+  }
+}

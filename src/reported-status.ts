@@ -1,0 +1,33 @@
+/** The reported properties: the configuration decision plus a description of the agent, within 32 KB. */
+import type { CollectorReport } from './collector-host.js';
+
+export interface ReportInput {
+  decision: { latest_state: 'success' | 'failed'; latest_invalid_fields: string[] };
+  agent: { version: string; id: string; startTime: string; transport: string; outbox: string };
+  collectors: (CollectorReport & { name: string; settings: Record<string, unknown> })[];
+}
+
+/** IoT Hub rejects reported sections over 32 KB; stay well below so a long reason never loses the decision. */
+const MAX_REPORTED_BYTES = 24 * 1024;
+
+export function buildReported(input: ReportInput): Record<string, unknown> {
+  const collectors: Record<string, Record<string, unknown>> = {};
+  for (const c of input.collectors) {
+    const entry: Record<string, unknown> = { state: c.state };
+    // Reported patches merge: a detail that no longer applies must be deleted explicitly.
+    entry['detail'] = c.detail === undefined ? null : c.detail.slice(0, 200);
+    if (c.state !== 'unsupported') entry['settings'] = c.settings;
+    collectors[c.name] = entry;
+  }
+  const patch: Record<string, unknown> = {
+    latest_state: input.decision.latest_state,
+    latest_invalid_fields: input.decision.latest_invalid_fields,
+    agent: input.agent,
+    collectors,
+  };
+  if (Buffer.byteLength(JSON.stringify(patch)) > MAX_REPORTED_BYTES) {
+    // Settings are the bulky part and are echoed from desired anyway; the states stay.
+    for (const c of Object.values(collectors)) delete c['settings'];
+  }
+  return patch;
+}

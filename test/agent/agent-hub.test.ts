@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { messageValidator } from '../../src/events/message-schema.js';
+import type { SecurityMessage } from '../../src/events/envelope.js';
+import { HAS_SHARED } from '../support/shared-reference.js';
+import { officialProblems } from '../support/official-conformance.js';
+import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
+
+const SECURITY_IFID = 'urn:azureiot:Security:SecurityAgent:1';
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('agent against the simulated hub (real SDK over TLS)', () => {
+  it('connects as DefenderIotMicroAgent, reports success, and sends Heartbeat and SystemInformation as security messages', async () => {
+    rig = await startRig();
+    const { hub, identity } = rig;
+    expect(identity.moduleId).toBe('DefenderIotMicroAgent');
+    const reported = await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    expect(reported['latest_invalid_fields']).toEqual([]);
+    expect(reported['agent']).toMatchObject({ id: rig.agent.id, transport: 'mqtt' });
+    const hb = await hub.waitForMessage((m) => eventsOf(m.body).some((e) => e.Name === 'Heartbeat'), 10_000);
+    const si = await hub.waitForMessage((m) => eventsOf(m.body).some((e) => e.Name === 'SystemInformation'), 10_000);
+    const validator = messageValidator();
+    for (const m of [hb, si]) {
+      expect(m.moduleId).toBe('DefenderIotMicroAgent');
+      expect(m.properties['$.ifid']).toBe(SECURITY_IFID);
+      expect(m.properties['$.ct']).toBe('application/json');
+      expect(m.properties['$.ce']).toBe('utf-8');
+      const body = JSON.parse(m.body.toString('utf8')) as SecurityMessage;
+      expect(body.AgentId).toBe(rig.agent.id);
+      expect(validator.validate(body)).toEqual([]);
+      if (HAS_SHARED) expect(officialProblems(body)).toEqual([]);
+    }
+  });
+
+  it('keeps retrying a wrong key with backoff, logs one clear reason, and connects once the key is fixed', async () => {
+    rig = await startRig({}, { startAgent: false });
+    const { hub, identity } = rig;
+    const realKey = identity.primaryKey;
+    hub.setModuleKey(identity.deviceId, identity.moduleId, Buffer.alloc(32, 1).toString('base64'));
+    const agent = rig.makeAgent({ random: Math.random });
+    await agent.start();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const refusals = rig.logs.filter((l) => typeof l.msg === 'string' && l.msg.includes('refused the credentials'));
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(refusals.length).toBeLessThanOrEqual(6);
+    expect(refusals.filter((l) => l.level >= 40)).toHaveLength(1);
+    expect(JSON.stringify(rig.logs)).not.toContain(realKey);
+    hub.setModuleKey(identity.deviceId, identity.moduleId, realKey);
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 40_000);
+  }, 60_000);
+
+  it('reconnects and reads the twin again after the hub drops every connection', async () => {
+    rig = await startRig();
+    const { hub, identity, agent } = rig;
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    let reports = 0;
+    agent.on('reported', () => reports++);
+    hub.dropAllConnections();
+    await waitUntil(() => reports > 0, 20_000);
+    hub.patchDesired(identity.deviceId, identity.moduleId, { Heartbeat_MessageFrequency: 'Low' });
+    await waitUntil(() => agent.configuration().Heartbeat_MessageFrequency === 'Low', 10_000);
+  }, 40_000);
+
+  it('still receives desired pushes after the hub restarts with empty sessions', async () => {
+    rig = await startRig();
+    const { hub, identity, agent } = rig;
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    await hub.restart({ emptySessions: true });
+    await waitUntil(() => hub.connectedClients().length > 0, 40_000);
+    await waitUntil(() => {
+      hub.patchDesired(identity.deviceId, identity.moduleId, { SystemInformation_MessageFrequency: 'Low' });
+      return agent.configuration().SystemInformation_MessageFrequency === 'Low';
+    }, 40_000, 2_000);
+  }, 90_000);
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

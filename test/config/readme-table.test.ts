@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findConfigSchemaDir, twinSchema } from '../../src/config/twin-schema.js';
+
+interface Row {
+  readonly key: string;
+  readonly type: string;
+  readonly defaultText: string;
+  readonly range: string;
+  readonly description: string;
+}
+
+/** The rows of the README's key table: `| \`Key\` | type | \`default\` | range | description |`. */
+function readmeRows(): Row[] {
+  const text = readFileSync(join(findConfigSchemaDir(), 'README.md'), 'utf8');
+  const rows: Row[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\| `([A-Za-z_]+)` \| (\w+) \| `(.*?)` \| (.*?) \| (.*) \|$/.exec(line);
+    if (m) rows.push({ key: m[1] ?? '', type: m[2] ?? '', defaultText: m[3] ?? '', range: m[4] ?? '', description: m[5] ?? '' });
+  }
+  return rows;
+}
+
+describe('config-schema/README.md key table', () => {
+  const rows = readmeRows();
+  const props = twinSchema().schema.properties;
+
+  it('lists every schema key once, and nothing else', () => {
+    expect(rows.map((r) => r.key).sort()).toEqual(Object.keys(props).sort());
+  });
+
+  it('shows the schema type and default of every key', () => {
+    for (const row of rows) {
+      const prop = props[row.key];
+      expect(row.type, row.key).toBe(prop?.type);
+      expect(JSON.parse(row.defaultText), row.key).toEqual(prop?.default);
+    }
+  });
+
+  it('shows the schema bounds of every integer and the values of every enum', () => {
+    for (const row of rows) {
+      const prop = props[row.key];
+      if (prop?.enum) for (const v of prop.enum) expect(row.range, row.key).toContain(`\`${String(v)}\``);
+      else if (prop?.type === 'integer') expect(row.range, row.key).toBe(`${prop.minimum} to ${prop.maximum}`);
+      else if (prop?.maxLength !== undefined) expect(row.range, row.key).toContain(String(prop.maxLength));
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { FakeClock, settle } from '../support/fake-clock.js';
+import { MemoryOutbox } from '../../src/outbox/memory-outbox.js';
+import { Delivery } from '../../src/outbox/delivery.js';
+
+const log = pino({ level: 'silent' });
+
+function setup(send: (body: Buffer) => Promise<void>, random = () => 1) {
+  const clock = new FakeClock();
+  const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 60 * 60_000 });
+  const delivery = new Delivery({ outbox, send, clock, log, random });
+  return { clock, outbox, delivery };
+}
+
+describe('Delivery', () => {
+  it('sends the oldest message first and removes each once the hub acknowledged it', async () => {
+    const got: string[] = [];
+    const { outbox, delivery } = setup(async (b) => void got.push(b.toString()));
+    await outbox.append([Buffer.from('a'), Buffer.from('b')]);
+    await outbox.append(Buffer.from('c'));
+    await settle();
+    expect(got).toEqual(['a', 'b', 'c']);
+    expect(outbox.pending).toBe(0);
+    expect(delivery.stats()).toMatchObject({ sent: 3, sentUnder4KB: 3, failed: 0, state: 'idle' });
+    await delivery.stop();
+  });
+
+  it('retries a failed send after a jittered backoff that doubles from 1 s up to 30 s', async () => {
+    let fail = true;
+    const attempts: number[] = [];
+    const { clock, outbox, delivery } = setup(async () => {
+      attempts.push(clock.now());
+      if (fail) throw new Error('link down');
+    });
+    const t0 = clock.now();
+    await outbox.append(Buffer.from('x'));
+    await clock.advance(120_000);
+    const waits = attempts.slice(1).map((t, i) => t - (attempts[i] ?? 0));
+    expect(attempts[0]).toBe(t0);
+    expect(waits.slice(0, 6)).toEqual([1000, 2000, 4000, 8000, 16000, 30000]);
+    expect(outbox.pending).toBe(1);
+    fail = false;
+    await clock.advance(30_000);
+    expect(outbox.pending).toBe(0);
+    expect(delivery.stats().failed).toBe(attempts.length - 1);
+    await delivery.stop();
+  });
+
+  it('keeps the jittered wait between half and all of the backoff', async () => {
+    const attempts: number[] = [];
+    const { clock, outbox, delivery } = setup(async () => {
+      attempts.push(clock.now());
+      throw new Error('down');
+    }, () => 0);
+    await outbox.append(Buffer.from('x'));
+    await clock.advance(3_000);
+    expect(attempts.map((t) => t - (attempts[0] ?? 0))).toEqual([0, 500, 1500, 3500].filter((t) => t <= 3000));
+    await delivery.stop();
+  });
+
+  it('kick ends a backoff wait and tries now', async () => {
+    let fail = true;
+    const { clock, outbox, delivery } = setup(async () => {
+      if (fail) throw new Error('down');
+    });
+    await outbox.append(Buffer.from('x'));
+    await clock.advance(0);
+    expect(delivery.stats().state).toBe('backoff');
+    fail = false;
+    delivery.kick();
+    await settle();
+    expect(outbox.pending).toBe(0);
+    await delivery.stop();
+  });
+
+  it('drain resolves true once the outbox is empty and false when the timeout passes first', async () => {
+    let fail = true;
+    const { clock, outbox, delivery } = setup(async () => {
+      if (fail) throw new Error('down');
+    });
+    expect(await delivery.drain(1000)).toBe(true);
+    await outbox.append(Buffer.from('x'));
+    const timedOut = delivery.drain(5_000);
+    await clock.advance(5_000);
+    expect(await timedOut).toBe(false);
+    const drained = delivery.drain(60_000);
+    fail = false;
+    await clock.advance(31_000);
+    expect(await drained).toBe(true);
+    await delivery.stop();
+  });
+
+  it('redelivers only the message in flight when the link drops', async () => {
+    const got: string[] = [];
+    let calls = 0;
+    const { clock, outbox, delivery } = setup(async (b) => {
+      got.push(b.toString());
+      if (++calls === 2) throw new Error('link dropped before PUBACK');
+    });
+    await outbox.append([Buffer.from('1'), Buffer.from('2'), Buffer.from('3')]);
+    await clock.advance(2_000);
+    expect(got).toEqual(['1', '2', '2', '3']);
+    await delivery.stop();
+  });
+
+  it('stop is idempotent, leaves unsent messages in the outbox and sends nothing after', async () => {
+    const got: string[] = [];
+    const { outbox, delivery } = setup(async (b) => void got.push(b.toString()));
+    await delivery.stop();
+    await delivery.stop();
+    await outbox.append(Buffer.from('late'));
+    await settle();
+    expect(got).toEqual([]);
+    expect(outbox.pending).toBe(1);
+  });
+});

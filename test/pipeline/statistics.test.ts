@@ -1,0 +1,91 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { pino } from 'pino';
+import { FakeClock } from '../support/fake-clock.js';
+import { MemoryOutbox } from '../../src/outbox/memory-outbox.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { StatisticsReporter } from '../../src/pipeline/statistics.js';
+import { buildMessage, toWireEvent, type SecurityMessage } from '../../src/events/envelope.js';
+
+const SCHEMA_DIR = resolve(import.meta.dirname, '../../../shared/reference/azure-iot-security/security_message/schemas');
+const haveSchemas = existsSync(join(SCHEMA_DIR, 'message_v1_0.json'));
+const agent = { agentId: '9c647395-b913-4997-a732-a7fe7303b649', agentVersion: '0.1.0' };
+const MIN = 60_000;
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule);
+
+function officialValidator(): ValidateFunction {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  for (const f of readdirSync(SCHEMA_DIR).filter((n) => n.endsWith('.json'))) {
+    ajv.addSchema(JSON.parse(readFileSync(join(SCHEMA_DIR, f), 'utf8')) as object);
+  }
+  const v = ajv.getSchema('messageRoot.json');
+  if (v === undefined) throw new Error('messageRoot.json not found');
+  return v;
+}
+
+describe('statistics events', () => {
+  it('count per period, per collector, mapping Medium and Low to the Low queue', () => {
+    const r = new StatisticsReporter();
+    const totals = { sent: 5, sentUnder4KB: 2, failed: 1, droppedBySize: 0, droppedByAge: 3, corruptSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
+    r.report([{ collector: 'Process', frequency: 'Medium', collected: 10, dropped: 1 }], totals, 0);
+    const [dropped, messages] = r.report([{ collector: 'Process', frequency: 'Medium', collected: 25, dropped: 1 }], { ...totals, sent: 9 }, 1);
+    expect(dropped?.payload).toEqual([{ Queue: 'Low', CollectedEvents: 15, DroppedEvents: 0, ExtraDetails: { Collector: 'Process', MessageFrequency: 'Medium' } }]);
+    expect(messages?.payload[0]).toMatchObject({ MessagesSent: 4, MessagesUnder4KB: 0, TotalFailed: 0 });
+  });
+
+  it.skipIf(!haveSchemas)(`validate against the official schemas (${haveSchemas ? SCHEMA_DIR : `skipped: ${SCHEMA_DIR} is absent`})`, async () => {
+    const validate = officialValidator();
+    const clock = new FakeClock();
+    const log = pino({ level: 'silent' });
+    const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
+    const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, state: 'idle' as const }) };
+    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, delivery });
+    pipeline.configure({ High: MIN, Medium: 2 * MIN, Low: 4 * MIN }, [
+      { name: 'Process', frequency: 'High', cacheSize: 1 },
+      { name: 'Login', frequency: 'Medium', cacheSize: 256 },
+      { name: 'Statistics', frequency: 'Low', cacheSize: 256 },
+    ]);
+    for (const k of ['a', 'b', 'c']) {
+      pipeline.ingest('Process', { name: 'ProcessCreate', category: 'Triggered', eventType: 'Security', time: clock.now(), aggregationKey: k,
+        payload: [{ Executable: '/bin/sh', ProcessId: 1, ParentProcessId: 0, UserId: '0', CommandLine: k }] });
+    }
+    await clock.advance(0);
+    const messages: SecurityMessage[] = [];
+    for (let m = await outbox.peek(); m !== undefined; m = await outbox.peek()) {
+      messages.push(JSON.parse(m.body.toString('utf8')) as SecurityMessage);
+      await outbox.ack(m.seq);
+    }
+    const events = messages.flatMap((m) => m.Events);
+    const stats = events.filter((e) => e.Name.endsWith('Statistics'));
+    expect(stats.map((e) => e.Name)).toEqual(['DroppedEventsStatistics', 'MessageStatistics']);
+    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 2, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
+    expect(stats[0]?.Payload).toContainEqual(expect.objectContaining({ Queue: 'Low', CollectedEvents: 0, ExtraDetails: { Collector: 'Login', MessageFrequency: 'Medium' } }));
+    expect(stats[1]?.Payload[0]).toMatchObject({ MessagesSent: 7, MessagesUnder4KB: 3, TotalFailed: 2 });
+    for (const m of messages) {
+      const ok = validate(m);
+      expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
+      expect(ok).toBe(true);
+    }
+    // Aggregated security events validate unchanged too (ExtraDetails is a string map).
+    expect(validate(messages[0])).toBe(true);
+    // The validator is not a rubber stamp: Queue outside the enum fails.
+    const bad = toWireEvent({ name: 'DroppedEventsStatistics', category: 'Periodic', eventType: 'Operational', time: 0, payload: [{ Queue: 'Medium', CollectedEvents: 1, DroppedEvents: 0 }] });
+    expect(validate(buildMessage(agent, [bad]))).toBe(false);
+  });
+
+  it('are not sent when no Statistics schedule is configured (Statistics_Disabled)', async () => {
+    const clock = new FakeClock();
+    const log = pino({ level: 'silent' });
+    const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: MIN });
+    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0 });
+    pipeline.configure({ High: MIN, Medium: MIN, Low: MIN }, [{ name: 'Process', frequency: 'Low', cacheSize: 5 }]);
+    await clock.advance(5 * MIN);
+    expect(outbox.stats().appended).toBe(0);
+  });
+});

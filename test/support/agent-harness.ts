@@ -1,0 +1,67 @@
+/** A simulated hub and a real agent (real azure-iot-device client over TLS on loopback), torn down after each test. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { MicroAgent, type MicroAgentOptions } from '../../src/agent.js';
+import { createLogger } from '../../src/log.js';
+import { SimulatedHub, type ModuleIdentity } from '../../src/sim-hub/index.js';
+
+/** Fast intervals for tests: the first send comes within a second. */
+export const FAST_TWIN = {
+  CollectorsCore_PriorityIntervals: '1s,2s,3s',
+  Heartbeat_MessageFrequency: 'High',
+  SystemInformation_MessageFrequency: 'High',
+  Process_Disabled: true,
+  Login_Disabled: true,
+  NetworkActivity_Disabled: true,
+};
+
+export interface LogRecord { level: number; msg?: string; [k: string]: unknown }
+
+export interface Rig {
+  hub: SimulatedHub;
+  identity: ModuleIdentity;
+  dir: string;
+  logs: LogRecord[];
+  agent: MicroAgent;
+  makeAgent(overrides?: Partial<MicroAgentOptions>): MicroAgent;
+  close(): Promise<void>;
+}
+
+export async function startRig(overrides: Partial<MicroAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-rig-'));
+  const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub') });
+  const identity = hub.createModule('test-device');
+  const logs: LogRecord[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogRecord);
+      cb();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination });
+  const agents: MicroAgent[] = [];
+  const makeAgent = (more: Partial<MicroAgentOptions> = {}): MicroAgent => {
+    const agent = new MicroAgent({
+      connectionString: identity.connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), log,
+      twinDefaults: FAST_TWIN, random: () => 0, flushBeforeApplyMs: 1_000, twinTimeoutMs: 5_000, ...overrides, ...more,
+    });
+    agents.push(agent);
+    return agent;
+  };
+  const agent = makeAgent();
+  if (options.startAgent !== false) await agent.start();
+  return {
+    hub, identity, dir, logs, agent, makeAgent,
+    async close() {
+      for (const a of agents) await a.stop();
+      await hub.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function eventsOf(body: Buffer): { Name: string; [k: string]: unknown }[] {
+  return (JSON.parse(body.toString('utf8')) as { Events: { Name: string }[] }).Events;
+}
