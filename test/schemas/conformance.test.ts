@@ -39,8 +39,9 @@ describe.skipIf(!HAS_SHARED)(`conformance with the official Azure IoT security s
       const file = packageFile('collectors', d.name, 'sample-event.json');
       if (!existsSync(file)) continue;
       const sample = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-      const events = (Array.isArray(sample) ? sample : [sample]) as Record<string, unknown>[];
-      // A sample is either a collected event or an already wire-shaped event.
+      // A sample is a collected event, a wire event, a list of them, or a message with Events.
+      const list = Array.isArray(sample) ? sample : sample !== null && typeof sample === 'object' && 'Events' in sample ? (sample as { Events: unknown[] }).Events : [sample];
+      const events = list as Record<string, unknown>[];
       const wire = events.map((e) => ('Name' in e ? e : toWireEvent(e as unknown as CollectedEvent))) as ReturnType<typeof toWireEvent>[];
       const msg = buildMessage(AGENT, wire);
       expect(ours.validate(msg), d.name).toEqual([]);
