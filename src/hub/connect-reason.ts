@@ -5,14 +5,15 @@ import { redactText } from '../log.js';
 export function connectFailureReason(err: unknown, endpoint: string): string {
   const msg = errorMessage(err);
   const code = (err as { code?: unknown } | undefined)?.code;
-  if (/not authori[sz]ed|bad user ?name or password|connection refused: (not authorized|bad)/i.test(msg)) {
-    return `the hub at ${endpoint} refused the credentials (check the module's SharedAccessKey, DeviceId and ModuleId)`;
-  }
+  // The SDK words every first-connection failure as "Not authorized" (reference §0.1): the cause decides.
   if (/ECONNREFUSED/.test(msg) || code === 'ECONNREFUSED') return `cannot reach the hub at ${endpoint}: connection refused`;
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return `cannot resolve the hub host ${endpoint}`;
   if (/ETIMEDOUT|timed out/i.test(msg)) return `the hub at ${endpoint} did not answer in time`;
   if (/certificate|self[- ]signed|unable to verify|CERT_/i.test(msg)) {
     return `TLS: the hub's certificate at ${endpoint} is not trusted (${redactText(msg).slice(0, 160)}); set trustedCaFile`;
+  }
+  if (/not authori[sz]ed|bad user ?name or password|connection refused: (not authorized|bad)/i.test(msg)) {
+    return `the hub at ${endpoint} refused the credentials (check the module's SharedAccessKey, DeviceId and ModuleId)`;
   }
   if (/Server unavailable|ServiceUnavailable/i.test(msg)) return `the hub at ${endpoint} is unavailable`;
   return `cannot connect to the hub at ${endpoint}: ${redactText(msg).slice(0, 200)}`;

@@ -60,7 +60,7 @@ export async function loadConnectionString(file: string | undefined, env: NodeJS
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : errorMessage(err);
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
     throw new UserInputError(`connection string file ${file} ${why}`);
   }
   try {

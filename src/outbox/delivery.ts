@@ -49,6 +49,8 @@ export class Delivery {
   private readonly maxBackoffMs: number;
   private readonly random: () => number;
 
+  private lastFailure: string | undefined;
+
   constructor(private readonly opts: DeliveryOptions) {
     this.minBackoffMs = opts.minBackoffMs ?? 1_000;
     this.maxBackoffMs = Math.max(this.minBackoffMs, opts.maxBackoffMs ?? 30_000);
@@ -117,12 +119,18 @@ export class Delivery {
       } catch (err) {
         this.counters.failed++;
         const wait = Math.round(this.backoffMs * (0.5 + this.random() * 0.5));
-        this.opts.log.warn({ err, seq: message.seq, retryInMs: wait }, 'delivery: send failed; retrying after backoff');
+        // Offline is the hub link's to report; here only a new kind of failure is worth a warning.
+        const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        const offline = err instanceof Error && err.name === 'NotConnectedError';
+        const level = offline || reason === this.lastFailure ? 'debug' : 'warn';
+        this.lastFailure = reason;
+        this.opts.log[level]({ reason, seq: message.seq, retryInMs: wait }, 'delivery: send failed; retrying after backoff');
         this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
         this.state = 'backoff';
         await this.sleep(wait);
         continue;
       }
+      this.lastFailure = undefined;
       this.counters.sent++;
       if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
       this.backoffMs = this.minBackoffMs;

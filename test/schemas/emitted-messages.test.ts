@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { createServer, connect, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SecurityMessage } from '../../src/events/envelope.js';
+import { messageValidator } from '../../src/events/message-schema.js';
+import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
+import { officialProblems } from '../support/official-conformance.js';
+import { HAS_SHARED, NO_SHARED_REASON } from '../support/shared-reference.js';
+
+let rig: Rig | undefined;
+afterAll(async () => rig?.close());
+
+describe('every message the agent emits, with every collector on', () => {
+  it(`validates against the project schemas${HAS_SHARED ? ' and, for catalogue events, the official ones unchanged' : ` (official part ${NO_SHARED_REASON})`}`, async () => {
+    rig = await startRig({
+      twinDefaults: {
+        CollectorsCore_PriorityIntervals: '1s,2s,3s', Process_MessageFrequency: 'High', NetworkActivity_MessageFrequency: 'High',
+        NetworkActivity_IncludeLoopback: true, NetworkActivity_Devices: 'any', NetworkActivity_PollingInterval: 100_000,
+        Statistics_MessageFrequency: 'High', SystemInformation_MessageFrequency: 'High',
+      },
+    });
+    const { hub } = rig;
+    await hub.waitForMessage(() => true, 10_000);
+    // Activity to report: a process, and a TCP connection on loopback.
+    const marker = `conformance-${process.pid}-${Date.now()}`;
+    await new Promise((resolve) => spawn('sh', ['-c', `sleep 0.3; echo ${marker} >/dev/null`]).on('exit', resolve));
+    const server = createServer((s) => s.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const client: Socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => client.on('close', resolve));
+    server.close();
+    const names = new Set<string>();
+    const seen = (): boolean => {
+      for (const m of hub.messages()) for (const e of eventsOf(m.body)) names.add(e.Name);
+      return ['ProcessCreate', 'ConnectionCreate', 'ListeningPorts', 'Heartbeat', 'SystemInformation', 'DroppedEventsStatistics'].every((n) => names.has(n));
+    };
+    for (let i = 0; i < 100 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect([...names].sort()).toEqual(expect.arrayContaining(['ConnectionCreate', 'Heartbeat', 'ListeningPorts', 'ProcessCreate', 'SystemInformation']));
+    const ours = messageValidator();
+    for (const m of hub.messages()) {
+      const body = JSON.parse(m.body.toString('utf8')) as SecurityMessage;
+      expect(ours.validate(body)).toEqual([]);
+      if (HAS_SHARED) expect(officialProblems(body)).toEqual([]);
+      expect(m.size).toBeLessThanOrEqual(256 * 1024);
+    }
+  }, 30_000);
+});
