@@ -9,12 +9,13 @@ import { builtInCollectors } from '../collectors/registry.js';
 import type { CollectorFactory, CollectorSettings } from '../collectors/types.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
 import { systemClock, type Clock } from './clock.js';
-import { CollectorHost } from './collector-host.js';
+import { CollectorHost, type CollectorReport } from './collector-host.js';
 import { TwinConfigStore } from './config/twin-config-store.js';
+import { boundKey } from './config/desired-validation.js';
 import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
 import { COLLECTOR_NAMES } from './config/twin-keys.js';
-import { errorMessage } from './errors.js';
+import { UserInputError, errorMessage } from './errors.js';
 import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
 import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
 import { silentLogger } from './log.js';
@@ -24,6 +25,8 @@ import type { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { CollectorSchedule } from './pipeline/priority-schedule.js';
 import { buildReported } from './reported-status.js';
+
+const STATISTICS = 'Statistics';
 
 export interface MicroAgentOptions {
   /** Module connection string, as text or parsed. */
@@ -92,6 +95,11 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     const id = await loadAgentId(stateDir);
     this.agentId = id.agentId;
     this.store = TwinConfigStore.load({ stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log });
+    const badDefaults = this.store.defaultsProblems();
+    if (badDefaults.length > 0) {
+      this.state = 'stopped';
+      throw new UserInputError(`twinDefaults: ${badDefaults.map((p) => `${boundKey(p.key)}: ${p.reason}`).join('; ')}`);
+    }
     const config = this.store.effective();
     this.outbox = await openOutbox({
       dir: stateDir === undefined ? undefined : join(stateDir, 'outbox'),
@@ -204,12 +212,17 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   }
 
   private schedules(values: Record<string, string | number | boolean>): CollectorSchedule[] {
-    const names = [...this.host.names().filter((n) => this.host.isRunning(n)), ...(values['Statistics_Disabled'] === true ? [] : ['Statistics'])];
+    const names = [...this.host.names().filter((n) => this.host.isRunning(n)), ...(values['Statistics_Disabled'] === true ? [] : [STATISTICS])];
     return names.map((name) => ({
       name,
       frequency: (values[`${name}_MessageFrequency`] ?? 'Medium') as CollectorSchedule['frequency'],
       cacheSize: typeof values[`${name}_CacheSize`] === 'number' ? (values[`${name}_CacheSize`] as number) : 256,
     }));
+  }
+
+  /** Statistics are made by the pipeline, not by a collector. */
+  private statisticsReport(): CollectorReport {
+    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running' };
   }
 
   private async report(): Promise<void> {
@@ -218,7 +231,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       agent: { version: this.version, id: this.agentId, startTime: this.startedAt.toISOString(), transport: this.opts.transport ?? 'mqtt', outbox: this.outbox.mode },
       collectors: [...new Set([...COLLECTOR_NAMES, ...this.host.names()])].map((name) => ({
         name,
-        ...this.host.report(name),
+        ...(name === STATISTICS ? this.statisticsReport() : this.host.report(name)),
         settings: settingsOf(this.store.effective() as unknown as Record<string, string | number | boolean>, name),
       })),
     });

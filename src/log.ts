@@ -13,7 +13,7 @@ export function redactText(text: string): string {
 
 const REDACT_PATHS = [
   'connectionString', '*.connectionString', 'sharedAccessKey', '*.sharedAccessKey', 'SharedAccessKey',
-  '*.SharedAccessKey', 'password', '*.password', 'sas', '*.sas', 'token', '*.token', 'key', '*.key',
+  '*.SharedAccessKey', 'password', '*.password', 'sas', '*.sas', 'token', '*.token', 'primaryKey', '*.primaryKey',
 ];
 
 export interface LogOptions {

@@ -91,6 +91,13 @@ describe('the command line on bad input', () => {
     expectOneLineUserError(await cli(['run', '--config', cfg], { IOT_MICRO_AGENT_CONNECTION_STRING: 'garbage' }), 'malformed connection string');
   });
 
+  it('rejects invalid twinDefaults in the config file, naming each key', async () => {
+    const cs = await file('cs-good.txt', `HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=${KEY}`);
+    const cfg = await file('cfg5.json', JSON.stringify({ connectionStringFile: cs, stateDir: join(dir, 'state5'), twinDefaults: { Process_Mode: 7, Bogus: 1 } }));
+    const r = await cli(['run', '--config', cfg]);
+    expectOneLineUserError(r, 'twinDefaults: Bogus: unknown key; Process_Mode');
+  });
+
   it('rejects an unknown collector for collect', async () => {
     expectOneLineUserError(await cli(['collect', 'nope', '--once']), 'unknown collector "nope"');
   });

@@ -1,0 +1,44 @@
+/**
+ * The real agent in a child process (node + dist only, `npm test` builds dist first) with the event
+ * stream as its only collector, so a test can SIGKILL it mid-stream. Configured by environment:
+ * AGENT_CS, AGENT_CA_FILE, AGENT_STATE_DIR, STREAM_PREFIX, STREAM_RATE (events per second per kind).
+ * Logs (pino JSON) go to stdout; `{"produced":…}` progress lines go to stderr every 100 ms.
+ */
+import { readFileSync } from 'node:fs';
+import { MicroAgent } from '../../dist/src/agent.js';
+import { createLogger } from '../../dist/src/log.js';
+import { createEventStream } from './event-stream.mjs';
+
+const env = process.env;
+const need = (name) => {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`stream-agent: ${name} is required`);
+  return value;
+};
+
+const stream = createEventStream({ prefix: need('STREAM_PREFIX'), ratePerSec: Number(env.STREAM_RATE ?? '40') });
+const agent = new MicroAgent({
+  connectionString: need('AGENT_CS'),
+  ca: readFileSync(need('AGENT_CA_FILE'), 'utf8'),
+  stateDir: need('AGENT_STATE_DIR'),
+  log: createLogger({ level: 'info' }),
+  twinDefaults: { CollectorsCore_PriorityIntervals: '1s,1s,1s' },
+  collectors: { Stream: stream.factory },
+  random: () => 0,
+  twinTimeoutMs: 5_000,
+});
+
+const report = () => {
+  const p = stream.produced();
+  process.stderr.write(`${JSON.stringify({ produced: p.total, unique: p.unique })}\n`);
+};
+const progress = setInterval(report, 100);
+
+process.once('SIGTERM', () => {
+  stream.pause();
+  clearInterval(progress);
+  report();
+  agent.stop().then(() => process.exit(0), () => process.exit(1));
+});
+
+await agent.start();
