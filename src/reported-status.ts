@@ -9,6 +9,8 @@ export interface ReportInput {
 
 /** IoT Hub rejects reported sections over 32 KB; stay well below so a long reason never loses the decision. */
 const MAX_REPORTED_BYTES = 24 * 1024;
+/** An invalid key longer than this is shortened in reported when the section would otherwise be too large. */
+const MAX_REPORTED_KEY_CHARS = 128;
 
 export function buildReported(input: ReportInput): Record<string, unknown> {
   const collectors: Record<string, Record<string, unknown>> = {};
@@ -28,6 +30,11 @@ export function buildReported(input: ReportInput): Record<string, unknown> {
   if (Buffer.byteLength(JSON.stringify(patch)) > MAX_REPORTED_BYTES) {
     // Settings are the bulky part and are echoed from desired anyway; the states stay.
     for (const c of Object.values(collectors)) delete c['settings'];
+  }
+  if (Buffer.byteLength(JSON.stringify(patch)) > MAX_REPORTED_BYTES) {
+    // Keys may be up to 1 KB each, so 31 invalid ones alone can fill the section: shorten the long ones.
+    patch['latest_invalid_fields'] = input.decision.latest_invalid_fields.map((k) =>
+      (k.length > MAX_REPORTED_KEY_CHARS ? `${k.slice(0, MAX_REPORTED_KEY_CHARS)}…(${k.length} chars)` : k));
   }
   return patch;
 }

@@ -39,8 +39,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   const duration = stringOption(values, 'duration');
   const durationMs = duration === undefined ? undefined : parseDuration(duration, '--duration');
   const dir = await mkdtemp(join(tmpdir(), 'iot-micro-agent-demo-'));
-  // Agent logs go to stderr at warn, so the message lines on stdout stay readable.
-  const log = createLogger({ level: 'warn', destination: process.stderr });
+  // Only errors, on stderr: the demo's own lines are what a first-time user should read.
+  const log = createLogger({ level: 'error', destination: process.stderr });
   const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub'), log });
   const identity = hub.createModule('demo-device');
   const out = process.stdout;

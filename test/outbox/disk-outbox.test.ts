@@ -92,7 +92,8 @@ describe('disk outbox', () => {
     await a.close();
     const seg = join(dir, 'outbox', segments()[0] ?? '');
     const buf = readFileSync(seg);
-    buf[HEADER_BYTES + 100 + HEADER_BYTES + 50] ^= 0xff; // inside the body of record 2
+    const at = HEADER_BYTES + 100 + HEADER_BYTES + 50; // inside the body of record 2
+    buf[at] = (buf[at] ?? 0) ^ 0xff;
     writeFileSync(seg, buf);
     const b = await open();
     expect(await drainAll(b)).toEqual(['1', '3']);

@@ -17,4 +17,10 @@ export interface EventStream {
   stopAll(): void;
 }
 
-export function createEventStream(options: { prefix: string; ratePerSec: number; slots?: number }): EventStream;
+export function createEventStream(options: {
+  prefix: string;
+  ratePerSec: number;
+  slots?: number;
+  /** After each tick, with the totals so far (a child process reports them at once, so a SIGKILL loses none). */
+  onTick?: (total: number, unique: number) => void;
+}): EventStream;

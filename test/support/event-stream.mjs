@@ -4,15 +4,15 @@
  */
 
 /**
- * @param {{ prefix: string, ratePerSec: number, slots?: number }} options
+ * @param {{ prefix: string, ratePerSec: number, slots?: number, onTick?: (total: number, unique: number) => void }} options
  *   Each tick emits one unique event (no aggregationKey, `CommandLine` `<prefix>-once --seq N`) and one
  *   repeated event (`<prefix>-repeat --slot N%slots`, with an aggregationKey so they merge).
  */
-export function createEventStream({ prefix, ratePerSec, slots = 5 }) {
+export function createEventStream({ prefix, ratePerSec, slots = 5, onTick }) {
   let seq = 0;
   let paused = false;
   const repeated = new Map();
-  /** @type {Set<() => void>} */
+  /** Timers of started collector instances, so a failing test can stop them without the agent. */
   const running = new Set();
   const factory = (options) => {
     let timer;
@@ -27,14 +27,15 @@ export function createEventStream({ prefix, ratePerSec, slots = 5 }) {
           const line = `${prefix}-repeat --slot ${n % slots}`;
           repeated.set(line, (repeated.get(line) ?? 0) + 1);
           out.emit(processCreate(line, 60_000 + (n % 20_000), time, true));
+          onTick?.(2 * n, n);
         };
         // A plain (ref'd) timer: the stream, not the agent, keeps a child process alive.
         timer = setInterval(tick, Math.max(1, Math.round(1000 / ratePerSec)));
-        const stopTimer = () => clearInterval(timer);
-        running.add(stopTimer);
+        running.add(timer);
       },
       async stop() {
         clearInterval(timer);
+        running.delete(timer);
       },
     };
   };
@@ -50,7 +51,7 @@ export function createEventStream({ prefix, ratePerSec, slots = 5 }) {
     },
     stopAll() {
       paused = true;
-      for (const stop of running) stop();
+      for (const timer of running) clearInterval(timer);
       running.clear();
     },
   };

@@ -1,6 +1,7 @@
 /** Runs messages through the official schema files: official-catalogue events only, in an envelope of their own. */
 import { messageValidator, type MessageValidator } from '../../src/events/message-schema.js';
-import type { SecurityMessage } from '../../src/events/envelope.js';
+import { buildMessage, toWireEvent, type SecurityMessage } from '../../src/events/envelope.js';
+import type { CollectedEvent } from '../../src/events/event.js';
 import { OFFICIAL_SCHEMAS } from './shared-reference.js';
 
 export const OFFICIAL_EVENT_NAMES = new Set([
@@ -16,4 +17,11 @@ export function officialProblems(message: SecurityMessage): string[] {
   const events = message.Events.filter((e) => OFFICIAL_EVENT_NAMES.has(e.Name));
   if (events.length === 0) return [];
   return official.validate({ ...message, Events: events });
+}
+
+const TEST_AGENT = { agentId: '9c647395-b913-4997-a732-a7fe7303b649', agentVersion: '0.1.0' };
+
+/** Problems of collected events, packed into one message as the hub would receive them; [] when valid. */
+export function officialEventProblems(events: readonly CollectedEvent[]): string[] {
+  return officialProblems(buildMessage(TEST_AGENT, events.map((e) => toWireEvent(e))));
 }

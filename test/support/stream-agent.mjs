@@ -2,7 +2,8 @@
  * The real agent in a child process (node + dist only, `npm test` builds dist first) with the event
  * stream as its only collector, so a test can SIGKILL it mid-stream. Configured by environment:
  * AGENT_CS, AGENT_CA_FILE, AGENT_STATE_DIR, STREAM_PREFIX, STREAM_RATE (events per second per kind).
- * Logs (pino JSON) go to stdout; `{"produced":…}` progress lines go to stderr every 100 ms.
+ * Logs (pino JSON) go to stdout; a `{"produced":…}` line goes to stderr after every tick (stderr to a pipe is
+ * synchronous on Linux, so the last line a SIGKILL leaves is exact).
  */
 import { readFileSync } from 'node:fs';
 import { MicroAgent } from '../../dist/src/agent.js';
@@ -16,7 +17,8 @@ const need = (name) => {
   return value;
 };
 
-const stream = createEventStream({ prefix: need('STREAM_PREFIX'), ratePerSec: Number(env.STREAM_RATE ?? '40') });
+const report = (produced, unique) => process.stderr.write(`${JSON.stringify({ produced, unique })}\n`);
+const stream = createEventStream({ prefix: need('STREAM_PREFIX'), ratePerSec: Number(env.STREAM_RATE ?? '40'), onTick: report });
 const agent = new MicroAgent({
   connectionString: need('AGENT_CS'),
   ca: readFileSync(need('AGENT_CA_FILE'), 'utf8'),
@@ -28,16 +30,8 @@ const agent = new MicroAgent({
   twinTimeoutMs: 5_000,
 });
 
-const report = () => {
-  const p = stream.produced();
-  process.stderr.write(`${JSON.stringify({ produced: p.total, unique: p.unique })}\n`);
-};
-const progress = setInterval(report, 100);
-
 process.once('SIGTERM', () => {
   stream.pause();
-  clearInterval(progress);
-  report();
   agent.stop().then(() => process.exit(0), () => process.exit(1));
 });
 

@@ -4,8 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { officialEventProblems } from '../../support/official-conformance.js';
 import { pino } from 'pino';
 import type { Clock } from '../../../src/clock.js';
 import type { CollectedEvent } from '../../../src/events/event.js';
@@ -47,16 +46,7 @@ export class ManualClock implements Clock {
   }
 }
 
-export class RecordingSink implements EventSink {
-  readonly events: CollectedEvent[] = [];
-  readonly errors: string[] = [];
-  emit(event: CollectedEvent): void {
-    this.events.push(event);
-  }
-  error(problem: Error | string): void {
-    this.errors.push(typeof problem === 'string' ? problem : problem.message);
-  }
-}
+export { RecordingSink } from '../../support/recording-sink.js';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `login-${prefix}-`));
@@ -71,25 +61,10 @@ export const schemaMissing = existsSync(join(schemaDir, 'message_v1_0.json'))
   ? undefined
   : `official schemas not found at ${schemaDir}`;
 
-/** The official message schema (all event schemas added), ajv 8 + ajv-formats, schemas unchanged. */
-export function messageValidator(): ValidateFunction {
-  // the official files use a non-standard `boolean` keyword, so strict mode is off
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
-  addFormats(ajv);
-  for (const f of readdirSync(schemaDir).filter((n) => n.endsWith('.json') && n !== 'message_v1_0.json')) {
-    ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) as object);
-  }
-  return ajv.compile(JSON.parse(readFileSync(join(schemaDir, 'message_v1_0.json'), 'utf8')) as object);
-}
-
-/** Validates events inside a whole security message, as the hub would receive them. */
-export function validateEvents(validate: ValidateFunction, events: readonly CollectedEvent[]): string | undefined {
-  const message = buildMessage(
-    { agentId: '8a3a8f5e-4b1c-4f57-9c53-2b0a8e0f7d11', agentVersion: '0.1.0' },
-    events.map((e) => toWireEvent(e, '2f1d9c1e-7a55-4b8e-9a42-3c5f6b7d8e90')),
-  );
-  return validate(message) ? undefined : JSON.stringify(validate.errors?.slice(0, 5));
+/** Problems of the events inside one security message against the official schemas, unchanged; undefined when valid. */
+export function validateEvents(events: readonly CollectedEvent[]): string | undefined {
+  const problems = officialEventProblems(events);
+  return problems.length === 0 ? undefined : problems.slice(0, 5).join('; ');
 }
 
 export function payloadOf(event: CollectedEvent | undefined): Record<string, unknown> {
