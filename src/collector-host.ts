@@ -3,6 +3,7 @@
  * each is doing for the reported properties. Knows nothing of the pipeline or the hub.
  */
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Collector, CollectorFactory, CollectorSettings, CollectorStatus, EventSink } from '../collectors/types.js';
@@ -24,6 +25,9 @@ export interface CollectorHostOptions {
   /** Where emitted events go. */
   onEvent: (collector: string, event: CollectedEvent) => void;
 }
+
+/** The agent's own children (journalctl for the Login collector) are its work, not device activity. */
+const OWN_PIDS: ReadonlySet<number> = new Set([process.pid]);
 
 interface Running { collector: Collector; lastError?: string }
 
@@ -55,12 +59,11 @@ export class CollectorHost {
     if (!factory) return;
     const log = this.opts.log.child({ collector: name });
     try {
-      let stateDir = join(this.opts.stateDir ?? join('/tmp', `iot-micro-agent-${process.pid}`), 'collectors', name);
-      await mkdir(stateDir, { recursive: true }).catch(() => {
-        stateDir = join('/tmp', `iot-micro-agent-${process.pid}`, 'collectors', name);
-        return mkdir(stateDir, { recursive: true });
+      const stateDir = await this.collectorDir(name, log);
+      const collector = factory({
+        hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion,
+        ownPids: () => OWN_PIDS,
       });
-      const collector = factory({ hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion });
       const entry: Running = { collector };
       this.running.set(name, entry);
       await collector.start?.(this.sink(name, entry, log));
@@ -69,6 +72,22 @@ export class CollectorHost {
       this.failed.set(name, errorMessage(err));
       log.error({ reason: errorMessage(err) }, 'collector failed to start');
     }
+  }
+
+  /** `<stateDir>/collectors/<name>`; without a usable state dir, a temp dir whose offsets live for this run only. */
+  private async collectorDir(name: string, log: Logger): Promise<string> {
+    const temp = join(tmpdir(), `iot-micro-agent-${process.pid}`, 'collectors', name);
+    if (this.opts.stateDir !== undefined) {
+      const dir = join(this.opts.stateDir, 'collectors', name);
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        return dir;
+      } catch (err) {
+        log.warn({ dir, reason: errorMessage(err), fallback: temp }, 'collector state dir not writable; offsets will not survive a restart');
+      }
+    }
+    await mkdir(temp, { recursive: true, mode: 0o700 });
+    return temp;
   }
 
   /** Asks the snapshot collectors among `names` for their events. */

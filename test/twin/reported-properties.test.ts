@@ -37,8 +37,8 @@ describe('the reported properties', () => {
     const config = agent.configuration() as unknown as Record<string, unknown>;
     const settingsOf = (name: string): Record<string, unknown> =>
       Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${name}_`)));
-    // The rig's twinDefaults leave Heartbeat and SystemInformation on and disable the three event collectors.
-    for (const name of ['Heartbeat', 'SystemInformation']) {
+    // The rig's twinDefaults leave Heartbeat, SystemInformation and Statistics on and disable the three event collectors.
+    for (const name of ['Heartbeat', 'SystemInformation', 'Statistics']) {
       expect(collectors[name], name).toMatchObject({ state: 'running', settings: settingsOf(name) });
     }
     for (const name of ['Process', 'Login', 'NetworkActivity']) {
