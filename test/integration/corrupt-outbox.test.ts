@@ -24,7 +24,7 @@ async function fillOutbox(): Promise<{ rig: Rig; outboxDir: string; segments: Se
   rig = r;
   r.hub.refuseAuth(true);
   await r.agent.start();
-  await sleep(3_500);
+  await sleep(3_000);
   stream.pause();
   await r.agent.stop();
   const outboxDir = join(r.dir, 'agent', 'outbox');

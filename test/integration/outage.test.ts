@@ -16,7 +16,7 @@ describe('a 30-second hub outage in the middle of a steady stream', () => {
     try {
       const { hub, identity } = rig;
       await waitUntil(() => tally(hub.messages(), PREFIX).hits > 0, 15_000, 'the first stream message');
-      await sleep(2_000);
+      await sleep(1_500);
       // Stopping the hub is the closest to a real outage: connects fail at TCP level and any PUBACK in flight is lost.
       const port = hub.port;
       await hub.stop();
@@ -30,13 +30,13 @@ describe('a 30-second hub outage in the middle of a steady stream', () => {
       revived.setModuleKey(identity.deviceId, identity.moduleId, identity.primaryKey);
       const after = revived;
       await waitUntil(() => tally(after.messages(), PREFIX).hits > 0, 40_000, 'delivery after the outage');
-      await sleep(2_000);
+      await sleep(1_000);
       stream.pause();
       const produced = stream.produced();
       const all = (): CapturedMessage[] => [...hub.messages(), ...after.messages()];
       await waitUntil(() => tally(all(), PREFIX).hits >= produced.total, 20_000, 'every produced event at the hub');
       // A little longer, so an excess (double counting) would show too.
-      await sleep(1_500);
+      await sleep(1_000);
       const received = tally(all(), PREFIX);
       const receivedAfter = tally(after.messages(), PREFIX);
       console.info(`[outage] produced ${produced.total} (unique ${produced.unique}, during outage ${producedDuringOutage}); received ${received.hits} `

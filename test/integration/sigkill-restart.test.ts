@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedHub } from '../../src/sim-hub/index.js';
 import { startChildAgent, type ChildAgent } from '../support/child-agent.js';
 import { pendingMessages } from '../support/outbox-contents.js';
-import { streamEvents, tally, waitUntil } from '../support/stream-tally.js';
+import { hitsOf, streamEvents, tally, waitUntil } from '../support/stream-tally.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +24,7 @@ describe('an agent killed with SIGKILL mid-stream', () => {
       // The hub refuses the agent: messages pile up in the outbox while the stream goes on.
       hub.refuseAuth(true);
       hub.dropAllConnections();
-      await sleep(4_500);
+      await sleep(3_500);
       const producedAtKill = first.produced().produced;
       await first.kill('SIGKILL');
       expect(first.process.signalCode).toBe('SIGKILL');
@@ -32,7 +32,7 @@ describe('an agent killed with SIGKILL mid-stream', () => {
 
       const held = await pendingMessages(join(stateDir, 'outbox'));
       const heldIds = new Set(held.flatMap((m) => streamEvents(m.body, 'run1').map((e) => e.Id)));
-      const heldHits = held.flatMap((m) => streamEvents(m.body, 'run1')).reduce((n, e) => n + hitsOrOne(e.Payload[0]?.['ExtraDetails']), 0);
+      const heldHits = held.flatMap((m) => streamEvents(m.body, 'run1')).reduce((n, e) => n + hitsOf(e), 0);
       expect(held.length).toBeGreaterThanOrEqual(3);
 
       hub.refuseAuth(false);
@@ -64,11 +64,6 @@ describe('an agent killed with SIGKILL mid-stream', () => {
   }, 90_000);
 });
 
-function hitsOrOne(details: unknown): number {
-  const count = typeof details === 'object' && details !== null ? (details as Record<string, unknown>)['HitCount'] : undefined;
-  return typeof count === 'string' ? Number(count) : 1;
-}
-
 function hitsAmong(messages: readonly { body: Buffer }[], ids: ReadonlySet<string>): number {
-  return messages.flatMap((m) => streamEvents(m.body, 'run1')).filter((e) => ids.has(e.Id)).reduce((n, e) => n + hitsOrOne(e.Payload[0]?.['ExtraDetails']), 0);
+  return messages.flatMap((m) => streamEvents(m.body, 'run1')).filter((e) => ids.has(e.Id)).reduce((n, e) => n + hitsOf(e), 0);
 }

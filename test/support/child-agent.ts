@@ -25,7 +25,15 @@ export function startChildAgent(hub: SimulatedHub, identity: ModuleIdentity, sta
   });
   const logs: Record<string, unknown>[] = [];
   let last = { produced: 0, unique: 0 };
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Should the test runner's worker exit first, the child must not outlive it.
+  const orphanGuard = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', orphanGuard);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    process.off('exit', orphanGuard);
+    resolve();
+  }));
   lines(child.stdout, (line) => {
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
