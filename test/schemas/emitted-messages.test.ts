@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
-import { createServer, connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SecurityMessage } from '../../src/events/envelope.js';
 import { messageValidator } from '../../src/events/message-schema.js';
 import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
 import { officialProblems } from '../support/official-conformance.js';
 import { HAS_SHARED, NO_SHARED_REASON } from '../support/shared-reference.js';
+
+const HOLD_CONNECTION = `const net = require('node:net');
+const server = net.createServer(() => undefined).listen(0, '127.0.0.1', () => net.connect(server.address().port, '127.0.0.1'));
+setTimeout(() => process.exit(0), 20000);`;
 
 let rig: Rig | undefined;
 afterAll(async () => rig?.close());
@@ -24,18 +27,15 @@ describe('every message the agent emits, with every collector on', () => {
     // Activity to report: a process, and a TCP connection on loopback.
     const marker = `conformance-${process.pid}-${Date.now()}`;
     await new Promise((resolve) => spawn('sh', ['-c', `sleep 0.3; echo ${marker} >/dev/null`]).on('exit', resolve));
-    const server = createServer((s) => s.end());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const client: Socket = connect(port, '127.0.0.1');
-    await new Promise((resolve) => client.on('close', resolve));
-    server.close();
+    // A loopback connection in a child (the agent skips its own process), open until reported: polling sees sockets that live across a poll.
+    const holder = spawn(process.execPath, ['-e', HOLD_CONNECTION], { stdio: 'ignore' });
     const names = new Set<string>();
     const seen = (): boolean => {
       for (const m of hub.messages()) for (const e of eventsOf(m.body)) names.add(e.Name);
       return ['ProcessCreate', 'ConnectionCreate', 'ListeningPorts', 'Heartbeat', 'SystemInformation', 'DroppedEventsStatistics'].every((n) => names.has(n));
     };
-    for (let i = 0; i < 100 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
+    holder.kill();
     expect([...names].sort()).toEqual(expect.arrayContaining(['ConnectionCreate', 'Heartbeat', 'ListeningPorts', 'ProcessCreate', 'SystemInformation']));
     const ours = messageValidator();
     for (const m of hub.messages()) {
