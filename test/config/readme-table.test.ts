@@ -12,8 +12,8 @@ interface Row {
 }
 
 /** The rows of the README's key table: `| \`Key\` | type | \`default\` | range | description |`. */
-function readmeRows(): Row[] {
-  const text = readFileSync(join(findConfigSchemaDir(), 'README.md'), 'utf8');
+function readmeRows(file: string): Row[] {
+  const text = readFileSync(file, 'utf8');
   const rows: Row[] = [];
   for (const line of text.split('\n')) {
     const m = /^\| `([A-Za-z_]+)` \| (\w+) \| `(.*?)` \| (.*?) \| (.*) \|$/.exec(line);
@@ -22,8 +22,13 @@ function readmeRows(): Row[] {
   return rows;
 }
 
-describe('config-schema/README.md key table', () => {
-  const rows = readmeRows();
+const READMES = {
+  'config-schema/README.md': join(findConfigSchemaDir(), 'README.md'),
+  'README.md': join(findConfigSchemaDir(), '..', 'README.md'),
+};
+
+describe.each(Object.entries(READMES))('the key table of %s', (_name, file) => {
+  const rows = readmeRows(file);
   const props = twinSchema().schema.properties;
 
   it('lists every schema key once, and nothing else', () => {
