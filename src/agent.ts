@@ -8,14 +8,15 @@ import type { Logger } from 'pino';
 import { builtInCollectors } from '../collectors/registry.js';
 import type { CollectorFactory, CollectorSettings } from '../collectors/types.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Cancel, type Clock } from './clock.js';
 import { CollectorHost, type CollectorReport } from './collector-host.js';
 import { TwinConfigStore } from './config/twin-config-store.js';
 import { boundKey } from './config/desired-validation.js';
 import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
 import { COLLECTOR_NAMES } from './config/twin-keys.js';
-import { UserInputError, errorMessage } from './errors.js';
+import { NotConnectedError, UserInputError, errorMessage } from './errors.js';
+import { backoffDelay } from './hub/backoff.js';
 import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
 import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
 import { silentLogger } from './log.js';
@@ -75,6 +76,8 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private queue: Promise<void> = Promise.resolve();
   private lastDecision: { latest_state: 'success' | 'failed'; latest_invalid_fields: string[] } = { latest_state: 'success', latest_invalid_fields: [] };
   private state: 'new' | 'running' | 'stopped' = 'new';
+  private cancelReportRetry: Cancel | undefined;
+  private reportFailures = 0;
 
   constructor(private readonly opts: MicroAgentOptions) {
     super();
@@ -147,6 +150,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       return;
     }
     this.state = 'stopped';
+    this.cancelReportRetry?.();
     await this.queue.catch(() => undefined);
     await this.host.stopAll();
     await this.pipeline.stop();
@@ -189,11 +193,12 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       await this.pipeline.flush();
       await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
     }
-    this.store.commit(evaluation.candidate);
+    // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
-      await this.applyConfig(this.store.effective(), evaluation.changedKeys);
+      await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
       this.log.info({ changed: evaluation.changedKeys.slice(0, 50) }, 'configuration applied');
     }
+    this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
     await this.report();
   }
@@ -225,7 +230,10 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running' };
   }
 
+  /** Writes the reported properties; a refused write (429, 5xx) is retried with backoff, an offline one after reconnecting. */
   private async report(): Promise<void> {
+    this.cancelReportRetry?.();
+    this.cancelReportRetry = undefined;
     const patch = buildReported({
       decision: this.lastDecision,
       agent: { version: this.version, id: this.agentId, startTime: this.startedAt.toISOString(), transport: this.opts.transport ?? 'mqtt', outbox: this.outbox.mode },
@@ -237,9 +245,16 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     try {
       await this.link.updateReported(patch);
+      this.reportFailures = 0;
       this.emit('reported', patch);
     } catch (err) {
-      this.log.warn({ reason: errorMessage(err) }, 'could not update reported properties; will report again after reconnecting');
+      if (err instanceof NotConnectedError || this.state !== 'running') {
+        this.log.warn({ reason: errorMessage(err) }, 'could not update reported properties; will report again after reconnecting');
+        return;
+      }
+      const delay = backoffDelay(this.reportFailures++, { initialMs: 1_000, maxMs: 60_000 });
+      this.log.warn({ reason: errorMessage(err), retryInMs: delay }, 'the hub refused the reported properties; retrying');
+      this.cancelReportRetry = this.clock.setTimeout(() => this.enqueue(() => this.report()), delay);
     }
   }
 }

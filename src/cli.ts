@@ -22,6 +22,8 @@ Environment:
 
 type Command = (args: string[]) => Promise<number>;
 
+const SERVICE_COMMANDS = new Set(['run', 'demo', 'sim-hub']);
+
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -52,6 +54,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 dispatch(process.argv.slice(2)).then(
   (code) => {
+    // The SDK may keep retry timers alive after close(); a stopped service must not linger past systemd's timeout.
+    if (SERVICE_COMMANDS.has(process.argv[2] ?? '')) process.exit(code);
     process.exitCode = code;
   },
   (err: unknown) => {

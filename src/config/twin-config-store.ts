@@ -148,7 +148,8 @@ export class TwinConfigStore {
     }
     const changes = toDesiredRecord(patch);
     if (changes === undefined) return this.notAnObject(v, 'the desired patch must be a JSON object');
-    const merged = copyDoc(this.hubView);
+    // Judged against the last accepted document: a rejected key must not make every later patch fail too.
+    const merged = copyDoc(this.accepted);
     for (const key of Object.keys(changes)) {
       if (changes[key] === null) delete merged[key];
       else merged[key] = changes[key];
@@ -173,7 +174,7 @@ export class TwinConfigStore {
     return this.evaluateMerged(doc, v);
   }
 
-  /** Makes a valid candidate current and persists it; a persistence failure is logged, not fatal. */
+  /** Makes a valid candidate current, in memory; persist() writes it once it has been applied. */
   commit(candidate: Candidate): CommitResult {
     if (candidate.baseSeq !== this.seq) {
       this.log.warn({ version: candidate.version }, 'twin configuration candidate is out of date, not committed');
@@ -187,13 +188,18 @@ export class TwinConfigStore {
       this.version = candidate.version;
       this.versionFromDisk = false;
     }
-    if (this.stateDir === undefined) return { committed: true, persisted: false };
+    return { committed: true, persisted: this.persist() };
+  }
+
+  /** Writes the accepted document to the state dir; a failure is logged, not fatal. */
+  persist(): boolean {
+    if (this.stateDir === undefined) return false;
     try {
-      writePersistedTwinConfig(this.stateDir, { desired: copyDoc(candidate.desired), version: this.version });
-      return { committed: true, persisted: true };
+      writePersistedTwinConfig(this.stateDir, { desired: copyDoc(this.accepted), version: this.version });
+      return true;
     } catch (error) {
       this.log.warn({ stateDir: this.stateDir, reason: (error as Error).message }, 'could not persist twin configuration');
-      return { committed: true, persisted: false };
+      return false;
     }
   }
 

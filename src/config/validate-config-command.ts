@@ -13,11 +13,17 @@ function describeReadError(error: unknown): string {
   return `cannot be read (${code ?? (error as Error).message})`;
 }
 
-/** The desired section: a twin's properties.desired when present, otherwise the document itself. */
+/**
+ * The desired section: a twin's `properties.desired`, a twin GET answer's `desired` (beside `reported`),
+ * otherwise the document itself.
+ */
 export function desiredSection(doc: unknown): unknown {
   if (!isPlainObject(doc)) return doc;
-  const properties = Object.prototype.hasOwnProperty.call(doc, 'properties') ? doc['properties'] : undefined;
+  const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  const properties = own(doc, 'properties');
   if (isPlainObject(properties) && isPlainObject(properties['desired'])) return properties['desired'];
+  const desired = own(doc, 'desired');
+  if (isPlainObject(desired) && Object.keys(doc).every((k) => k === 'desired' || k === 'reported')) return desired;
   return doc;
 }
 
@@ -48,6 +54,8 @@ export async function validateConfigCommand(
   }
   const section = desiredSection(doc);
   const desired = toDesiredRecord(section);
+  // As in the agent: null removes a key (the hub stores none), so it is never invalid.
+  if (desired) for (const key of Object.keys(desired)) if (desired[key] === null) delete desired[key];
   const validation = validateDesired(desired ?? section);
   if (validation.valid) {
     out.write(`${shown}: valid (${Object.keys(desired ?? {}).length} keys set)\n`);

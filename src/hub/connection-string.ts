@@ -41,7 +41,7 @@ export function parseConnectionString(text: string): ModuleConnectionString {
   const deviceId = need('DeviceId');
   const moduleId = need('ModuleId');
   const sharedAccessKey = need('SharedAccessKey');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sharedAccessKey) || Buffer.from(sharedAccessKey, 'base64').length < 16) {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sharedAccessKey) || sharedAccessKey.length % 4 === 1) {
     throw new UserInputError('malformed connection string: SharedAccessKey is not a base64 key');
   }
   const gateway = fields.get('GatewayHostName');

@@ -26,7 +26,7 @@ function isJsonOrEmpty(payload: unknown): boolean {
 const NOT_JSON_ANSWER = Buffer.from(JSON.stringify({ errorCode: 400000, message: 'the hub answered a twin request with a body that is not JSON' }));
 
 /** Replaces `base.emit` so bad twin payloads are neutralised before the SDK parses them. */
-export function guardMqttBase(base: MqttBaseLike, log: Logger): void {
+export function guardMqttBase(base: MqttBaseLike, log: Logger, onBadDesired: () => void = () => undefined): void {
   const original = base.emit.bind(base);
   base.emit = (event, ...args) => {
     if (event !== 'message') return original(event, ...args);
@@ -36,7 +36,8 @@ export function guardMqttBase(base: MqttBaseLike, log: Logger): void {
         log.warn({ topic: topic.slice(0, 120) }, 'hub sent a twin response that is not JSON; treating it as a failed request');
         return original(event, topic, NOT_JSON_ANSWER);
       }
-      log.warn({ topic: topic.slice(0, 120) }, 'hub sent a desired-properties patch that is not JSON; ignored (the full twin is read again)');
+      log.warn({ topic: topic.slice(0, 120) }, 'hub sent a desired-properties patch that is not JSON; reading the full twin instead');
+      onBadDesired();
       return true;
     }
     try {
@@ -51,12 +52,12 @@ export function guardMqttBase(base: MqttBaseLike, log: Logger): void {
 type TransportCtor = new (...args: never[]) => object;
 
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
-export function guardedTransport(kind: 'mqtt' | 'mqtt-ws', log: Logger): TransportCtor {
+export function guardedTransport(kind: 'mqtt' | 'mqtt-ws', log: Logger, onBadDesired?: () => void): TransportCtor {
   const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike };
   class Guarded extends Base {
     constructor(...args: unknown[]) {
       super(...args);
-      guardMqttBase(this._mqtt, log);
+      guardMqttBase(this._mqtt, log, onBadDesired);
     }
   }
   return Guarded as unknown as TransportCtor;

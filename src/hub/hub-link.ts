@@ -153,7 +153,9 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   private async connectOnce(): Promise<void> {
     const gen = ++this.generation;
     const log = this.opts.log;
-    const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, guardedTransport(this.opts.transport, log));
+    // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
+    const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)));
+    const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, transport);
     this.client = client;
     client.on('error', (err: Error) => {
       log.warn({ err }, 'hub client error');

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Cancel, Clock } from '../clock.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxMessage } from './outbox.js';
 
 export interface DeliveryOptions {
   readonly outbox: Outbox;
@@ -107,7 +107,14 @@ export class Delivery {
   private async run(): Promise<void> {
     while (!this.stopped) {
       this.changed = false;
-      const message = await this.opts.outbox.peek();
+      let message: OutboxMessage | undefined;
+      try {
+        message = await this.opts.outbox.peek();
+      } catch (err) {
+        // A read error (EIO, a short read) must not end delivery for the rest of the run.
+        await this.failed(err, undefined);
+        continue;
+      }
       if (message === undefined) {
         this.state = 'idle';
         await this.sleep(undefined);
@@ -118,24 +125,33 @@ export class Delivery {
         await this.opts.send(message.body);
       } catch (err) {
         this.counters.failed++;
-        const wait = Math.round(this.backoffMs * (0.5 + this.random() * 0.5));
-        // Offline is the hub link's to report; here only a new kind of failure is worth a warning.
-        const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        const offline = err instanceof Error && err.name === 'NotConnectedError';
-        const level = offline || reason === this.lastFailure ? 'debug' : 'warn';
-        this.lastFailure = reason;
-        this.opts.log[level]({ reason, seq: message.seq, retryInMs: wait }, 'delivery: send failed; retrying after backoff');
-        this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
-        this.state = 'backoff';
-        await this.sleep(wait);
+        await this.failed(err, message.seq);
         continue;
       }
       this.lastFailure = undefined;
       this.counters.sent++;
       if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
       this.backoffMs = this.minBackoffMs;
-      await this.opts.outbox.ack(message.seq);
+      try {
+        await this.opts.outbox.ack(message.seq);
+      } catch (err) {
+        await this.failed(err, message.seq);
+      }
     }
+  }
+
+  /** Logs a failure (once per new kind) and waits a jittered, doubling backoff. */
+  private async failed(err: unknown, seq: number | undefined): Promise<void> {
+    const wait = Math.round(this.backoffMs * (0.5 + this.random() * 0.5));
+    // Offline is the hub link's to report; here only a new kind of failure is worth a warning.
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const offline = err instanceof Error && err.name === 'NotConnectedError';
+    const level = offline || reason === this.lastFailure ? 'debug' : 'warn';
+    this.lastFailure = reason;
+    this.opts.log[level]({ reason, seq, retryInMs: wait }, 'delivery: failed; retrying after backoff');
+    this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
+    this.state = 'backoff';
+    await this.sleep(wait);
   }
 
   /** Waits for a wake-up (append, kick, stop) or, when given, a timeout. */

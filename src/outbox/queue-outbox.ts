@@ -1,3 +1,9 @@
+/**
+ * Before this, a device clock is unset (no RTC, NTP not yet synced): a message stamped then is not
+ * 55 years old once NTP corrects the clock, so its age restarts from the first plausible reading.
+ */
+export const PLAUSIBLE_CLOCK_MS = Date.UTC(2024, 0, 1);
+
 /** What the disk and memory outboxes share: the FIFO index, the size and age bounds, counters, listeners. */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -5,7 +11,8 @@ import { DEFAULT_OUTBOX_MAX_BYTES, type Outbox, type OutboxMessage, type OutboxM
 
 export interface QueuedEntry {
   readonly seq: number;
-  readonly appendedAt: number;
+  /** Restamped once the clock is plausible again (see enforceBounds). */
+  appendedAt: number;
   /** Bytes counted against maxBytes. */
   readonly bytes: number;
 }
@@ -48,6 +55,8 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
   protected abstract removedThrough(seq: number): Promise<void>;
   protected abstract release(): Promise<void>;
 
+  private unsetClockEntries = false;
+
   get pending(): number {
     return this.entries.length - this.head;
   }
@@ -61,6 +70,7 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
       for (const e of stored) {
         this.entries.push(e);
         this.liveBytes += e.bytes;
+        if (e.appendedAt < PLAUSIBLE_CLOCK_MS) this.unsetClockEntries = true;
       }
       this.counters.appended += stored.length;
       await this.enforceBounds();
@@ -111,12 +121,21 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
     for (const e of entries) {
       this.entries.push(e);
       this.liveBytes += e.bytes;
+      if (e.appendedAt < PLAUSIBLE_CLOCK_MS) this.unsetClockEntries = true;
     }
   }
 
   /** Drops expired messages, then the oldest while over maxBytes, counting each. */
   protected async enforceBounds(): Promise<void> {
-    const deadline = this.settings.clock.now() - this.messageTimeoutMs;
+    const now = this.settings.clock.now();
+    const deadline = now - this.messageTimeoutMs;
+    if (this.unsetClockEntries && now >= PLAUSIBLE_CLOCK_MS) {
+      this.unsetClockEntries = false;
+      for (let i = this.head; i < this.entries.length; i++) {
+        const e = this.entries[i];
+        if (e !== undefined && e.appendedAt < PLAUSIBLE_CLOCK_MS) e.appendedAt = now;
+      }
+    }
     let byAge = 0;
     let bySize = 0;
     for (let e = this.entries[this.head]; e !== undefined; e = this.entries[this.head]) {

@@ -127,6 +127,11 @@ export class SimulatedHub extends EventEmitter {
     return this.twins.patchDesired({ deviceId, moduleId }, patch, this.clients.get(moduleKey(deviceId, moduleId)));
   }
 
+  /** Fault hook: stores `patch` like patchDesired, but the push that reaches the module carries `rawBody` (e.g. not JSON). */
+  patchDesiredWithRawPush(deviceId: string, moduleId: string, patch: Record<string, unknown>, rawBody: string): number {
+    return this.twins.patchDesired({ deviceId, moduleId }, patch, this.clients.get(moduleKey(deviceId, moduleId)), rawBody);
+  }
+
   waitForReported(
     deviceId: string, moduleId: string, predicate: (reported: Record<string, unknown>) => boolean, timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<Record<string, unknown>> {

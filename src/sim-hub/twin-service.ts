@@ -62,10 +62,10 @@ export class TwinService {
   }
 
   /** Applies a desired patch and pushes it, with its `$version`, to the module if it is connected and subscribed. */
-  patchDesired(address: ModuleAddress, patch: Record<string, unknown>, client: Client | undefined): number {
+  patchDesired(address: ModuleAddress, patch: Record<string, unknown>, client: Client | undefined, rawBody?: string): number {
     const version = this.store.apply(moduleKey(address.deviceId, address.moduleId), 'desired', patch);
     // Like IoT Hub, a module that is offline or unsubscribed misses the push and must GET the twin later.
-    if (client) deliverTo(client, desiredPatchTopic(version), JSON.stringify({ ...patch, $version: version }), this.log);
+    if (client) deliverTo(client, desiredPatchTopic(version), rawBody ?? JSON.stringify({ ...patch, $version: version }), this.log);
     return version;
   }
 

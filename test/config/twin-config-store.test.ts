@@ -94,17 +94,24 @@ describe('TwinConfigStore evaluation', () => {
     expect(store.effective().Process_Mode).toBe(3);
   });
 
-  it('after a recorded rejection, keeps reporting the invalid key the hub still holds until it is removed', () => {
+  it('judges each patch against the last accepted document, so an earlier rejected key does not fail a later valid patch', () => {
     const store = storeWith();
     const rejected = store.evaluatePatch({ Process_CacheSize: 512, Foo: 1 }, 2);
     if (rejected.kind !== 'invalid') throw new Error('expected invalid');
     store.recordRejected(rejected);
     expect(store.lastVersion()).toBe(2);
-    expect(store.evaluatePatch({ Login_Disabled: true }, 3)).toMatchObject({ kind: 'invalid', invalidFields: ['Foo'] });
-    const fixed = valid(store.evaluatePatch({ Foo: null }, 4));
-    expect(fixed.changedKeys).toEqual(['Process_CacheSize']);
-    store.commit(fixed.candidate);
-    expect(store.effective().Process_CacheSize).toBe(512);
+    expect(store.effective().Process_CacheSize).toBe(256);
+    expect(store.evaluatePatch({ Bar: 1 }, 3)).toMatchObject({ kind: 'invalid', invalidFields: ['Bar'] });
+    const next = valid(store.evaluatePatch({ Login_Disabled: true }, 4));
+    expect(next.changedKeys).toEqual(['Login_Disabled']);
+    store.commit(next.candidate);
+    expect(store.effective().Login_Disabled).toBe(true);
+    expect(store.effective().Process_CacheSize).toBe(256);
+  });
+
+  it('reports the invalid keys a full twin read still holds', () => {
+    const store = storeWith();
+    expect(store.evaluateFull({ Foo: 1, Process_Mode: 3, $version: 5 })).toMatchObject({ kind: 'invalid', invalidFields: ['Foo'] });
   });
 
   it.each([

@@ -114,4 +114,20 @@ describe('Delivery', () => {
     expect(got).toEqual([]);
     expect(outbox.pending).toBe(1);
   });
+
+  it('keeps delivering after the outbox fails to read a message once', async () => {
+    const got: string[] = [];
+    const { clock, outbox, delivery } = setup(async (b) => void got.push(b.toString()));
+    const realPeek = outbox.peek.bind(outbox);
+    let failures = 1;
+    outbox.peek = async () => {
+      if (failures-- > 0) throw new Error('EIO: i/o error, read');
+      return realPeek();
+    };
+    await outbox.append(Buffer.from('a'));
+    await clock.advance(2_000);
+    expect(got).toEqual(['a']);
+    expect(outbox.pending).toBe(0);
+    await delivery.stop();
+  });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino, type Logger } from 'pino';
 import { FakeClock } from '../support/fake-clock.js';
+import { MemoryOutbox } from '../../src/outbox/memory-outbox.js';
+import { silentLogger } from '../../src/log.js';
 import { openOutbox } from '../../src/outbox/open-outbox.js';
 import { HEADER_BYTES } from '../../src/outbox/segment-file.js';
 import type { Outbox, OutboxOptions } from '../../src/outbox/outbox.js';
@@ -165,5 +167,19 @@ describe('disk outbox', () => {
     expect(tableCrc32(data)).toBe(0x414fa339);
     expect(crc32(data)).toBe(0x414fa339);
     expect(tableCrc32(data.subarray(10), tableCrc32(data.subarray(0, 10)))).toBe(0x414fa339);
+  });
+});
+
+describe('outbox on a device whose clock was unset when it queued', () => {
+  it('does not expire messages stamped before the clock was set once NTP corrects it', async () => {
+    const early = new FakeClock(Date.UTC(1970, 0, 2));
+    const outbox = new MemoryOutbox({ clock: early, log: silentLogger(), messageTimeoutMs: 60_000 });
+    await outbox.append([Buffer.from('a'), Buffer.from('b')]);
+    await early.advance(Date.UTC(2026, 10, 22) - early.now()); // NTP sets the clock
+    expect((await outbox.peek())?.body.toString()).toBe('a');
+    expect(outbox.stats().droppedByAge).toBe(0);
+    await early.advance(61_000);
+    expect(await outbox.peek()).toBeUndefined();
+    expect(outbox.stats().droppedByAge).toBe(2);
   });
 });

@@ -40,4 +40,26 @@ describe('twin answers that are not JSON', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   }, 60_000);
+
+  it('a desired push that is not JSON makes the agent read the full twin, so the change still takes effect', async () => {
+    rig = await startRig();
+    const { hub, identity, agent, logs } = rig;
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    const answer = nextReport(hub, identity, 10_000);
+    hub.patchDesiredWithRawPush(identity.deviceId, identity.moduleId, { Login_CacheSize: 555 }, 'garbage, not JSON {');
+    expect((await answer).report).toMatchObject({ latest_state: 'success', latest_invalid_fields: [] });
+    expect(agent.configuration().Login_CacheSize).toBe(555);
+    expect(logs.some((l) => String(l.msg).includes('desired-properties patch that is not JSON'))).toBe(true);
+    expect(hub.connectedClients()).toHaveLength(1);
+  }, 30_000);
+
+  it('a reported update answered with 429 is retried, so the decision still reaches the hub', async () => {
+    rig = await startRig();
+    const { hub, identity } = rig;
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    hub.throttleTwin(1);
+    hub.patchDesired(identity.deviceId, identity.moduleId, { Process_Mode: 7 });
+    const reported = await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'failed', 10_000);
+    expect(reported['latest_invalid_fields']).toEqual(['Process_Mode']);
+  }, 30_000);
 });
