@@ -217,7 +217,7 @@ export class ConnectionMonitor implements ConnectionCollector {
   private warnOnce(out: EventSink, message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
-    this.options.log.warn({ collector: this.name }, message);
+    this.options.log.warn(message);
     out.error(message);
   }
 

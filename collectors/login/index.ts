@@ -132,14 +132,14 @@ class LoginCollector implements Collector {
   }
 
   private warn(message: string): void {
-    this.options.log.warn({ collector: 'Login' }, message);
+    this.options.log.warn(message);
     this.out?.error(message);
   }
 
   private problem(message: string): void {
     if (this.reported.has(message)) return;
     this.reported.add(message);
-    this.options.log.warn({ collector: 'Login' }, message);
+    this.options.log.warn(message);
     this.out?.error(message);
   }
 

@@ -80,11 +80,40 @@ export function parsePasswd(text: string): Map<number, string> {
   return users;
 }
 
+/** What `/proc/loadavg` says about tasks: together they change whenever a task starts or ends. */
+export interface TaskCounters {
+  /** Last field: the pid most recently handed out in the reader's pid namespace. */
+  readonly lastPid: number;
+  /** Fourth field after the `/`: tasks (threads included) alive in the whole system. */
+  readonly tasks: number;
+}
+
+/** `/proc/loadavg`, e.g. `0.21 0.25 0.13 4/116 5792`; no regex or split: it is read every poll. */
+export function parseLoadavg(loadavg: string): TaskCounters | undefined {
+  let end = loadavg.length;
+  while (end > 0 && loadavg.charCodeAt(end - 1) <= 32) end--;
+  const space = loadavg.lastIndexOf(' ', end - 1);
+  const slash = loadavg.lastIndexOf('/', space);
+  if (space < 0 || slash < 0) return undefined;
+  const lastPid = digitsAt(loadavg, space + 1, end);
+  const tasks = digitsAt(loadavg, slash + 1, space);
+  return lastPid === undefined || tasks === undefined ? undefined : { lastPid, tasks };
+}
+
+function digitsAt(text: string, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 10) return undefined;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 /** `/proc/loadavg`, last field: the pid most recently handed out in the reader's pid namespace. */
 export function parseLastPid(loadavg: string): number | undefined {
-  const last = loadavg.trim().split(/\s+/).at(-1);
-  if (last === undefined || !/^\d+$/.test(last)) return undefined;
-  return Number(last);
+  return parseLoadavg(loadavg)?.lastPid;
 }
 
 /** A `/proc` entry that is a process directory: digits only, no leading zero. */

@@ -1,7 +1,7 @@
 /** Reads one process, or the list of pids, from `<hostRoot>/proc`; never throws for a single pid. */
 import { join } from 'node:path';
 import { isGone, type HostFs } from './host-fs.js';
-import { isKernelThread, isPidName, parseCmdline, parseLastPid, parseRealUid, parseStat } from './parse.js';
+import { isKernelThread, isPidName, parseCmdline, parseLoadavg, parseRealUid, parseStat, type TaskCounters } from './parse.js';
 
 /** CommandLine is capped at this many bytes of /proc/<pid>/cmdline (ARG_MAX allows 2 MiB). */
 export const MAX_COMMAND_LINE_BYTES = 4096;
@@ -36,6 +36,7 @@ export type ProblemSink = (what: string, path: string, err: unknown) => void;
 
 export class ProcReader {
   readonly procDir: string;
+  private readonly loadavgPath: string;
 
   constructor(
     hostRoot: string,
@@ -43,6 +44,7 @@ export class ProcReader {
     private readonly onProblem: ProblemSink,
   ) {
     this.procDir = join(hostRoot, 'proc');
+    this.loadavgPath = join(this.procDir, 'loadavg');
   }
 
   /** Pids of all processes (thread group leaders). Throws when /proc itself cannot be listed. */
@@ -52,10 +54,10 @@ export class ProcReader {
     return pids;
   }
 
-  /** The last pid the kernel handed out, if /proc/loadavg says. */
-  lastPid(): number | undefined {
+  /** Last pid handed out and tasks alive, if /proc/loadavg says. */
+  taskCounters(): TaskCounters | undefined {
     try {
-      return parseLastPid(this.fs.readText(`${this.procDir}/loadavg`, 256));
+      return parseLoadavg(this.fs.readText(this.loadavgPath, 256));
     } catch {
       return undefined;
     }

@@ -49,20 +49,16 @@ export class ProcessCollector implements Collector {
       passwd: new PasswdCache(join(this.options.hostRoot, 'etc', 'passwd'), this.fs, onProblem),
       clock: this.options.clock,
       reuseCheck: sameNs ? 'last-pid' : 'inode',
+      // Whatever /proc/loadavg says, list /proc at least once a second.
+      maxQuietPolls: Math.max(0, Math.ceil(1000 / this.plan.intervalMs) - 1),
       ...(ownPids ? { ownPids } : {}),
     });
     this.state = this.plan.degraded ? 'degraded' : 'running';
-    this.options.log.info({ collector: this.name, detail: this.plan.detail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
+    this.options.log.info({ detail: this.plan.detail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
     // Baseline: processes already running at start are recorded, not reported.
     await this.runPoll();
     if (!this.poller) return;
-    this.cancelTimer = this.options.clock.setInterval(() => {
-      if (this.inFlight) {
-        this.skippedTicks++;
-        return;
-      }
-      void this.runPoll();
-    }, this.plan.intervalMs);
+    this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
   }
 
   async stop(): Promise<void> {
@@ -80,6 +76,16 @@ export class ProcessCollector implements Collector {
     return { state: this.state, detail: extra === '' ? this.plan.detail : `${this.plan.detail}; ${extra}` };
   }
 
+  private tick(): void {
+    if (this.inFlight) {
+      this.skippedTicks++;
+      return;
+    }
+    // Most ticks end here, synchronously: no promise or closure for a tick with nothing new.
+    if (this.poller?.quiet() === true) return;
+    void this.runPoll();
+  }
+
   private runPoll(): Promise<void> {
     const poller = this.poller;
     if (!poller) return Promise.resolve();
@@ -92,7 +98,7 @@ export class ProcessCollector implements Collector {
       } catch (err) {
         const detail = `cannot list ${join(this.options.hostRoot, 'proc')}: ${errorCode(err) ?? String(err)}`;
         if (this.listError !== detail) {
-          this.options.log.error({ err, collector: this.name }, detail);
+          this.options.log.error({ err }, detail);
           this.out?.error(detail);
         }
         this.listError = detail;
@@ -112,7 +118,7 @@ export class ProcessCollector implements Collector {
     this.reported.add(kind);
     const permission = code === 'EACCES' || code === 'EPERM';
     const effect = what === 'exe' ? 'Executable falls back to the command name' : what === 'cmdline' ? 'CommandLine falls back to [comm]' : 'affected processes are skipped';
-    this.options.log.warn({ collector: this.name, path, code }, `cannot read ${what} (${code}); ${effect}; logged once`);
+    this.options.log.warn({ path, code }, `cannot read ${what} (${code}); ${effect}; logged once`);
     if (permission) this.limitations.add(`${what} unreadable (${code}): ${effect}`);
   }
 }

@@ -3,6 +3,7 @@ import type { Clock, CollectedEvent } from '../types.js';
 import type { PasswdCache } from './passwd.js';
 import { diffProcesses, inCyclicRange } from './process-diff.js';
 import { processCreateEvent, processTerminateEvent } from './process-events.js';
+import type { TaskCounters } from './parse.js';
 import type { ProcReader, ProcessInfo } from './proc-reader.js';
 
 /**
@@ -29,6 +30,11 @@ export interface PollerOptions {
   readonly ownPids?: () => ReadonlySet<number>;
   /** Let the event loop run after this many new pids (a burst of forks must not block the agent). */
   readonly yieldEvery?: number;
+  /**
+   * `last-pid` only: polls in a row that may skip listing /proc because /proc/loadavg is unchanged
+   * (default 9: at 100 ms, /proc is listed at least once a second whatever loadavg says).
+   */
+  readonly maxQuietPolls?: number;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -37,6 +43,11 @@ export class ProcessPoller {
   private readonly known = new Map<number, Tracked>();
   private baselineDone = false;
   private previousLastPid: number | undefined;
+  /** /proc/loadavg as read just before the last listing. */
+  private listedWith: TaskCounters | undefined;
+  /** Read by quiet() for the poll() that follows it, so loadavg is read once per tick. */
+  private pending: TaskCounters | undefined;
+  private quietPolls = 0;
 
   constructor(private readonly o: PollerOptions) {}
 
@@ -49,10 +60,15 @@ export class ProcessPoller {
    * terminations, then the creations, seen since the call before. Throws only if /proc cannot be listed.
    */
   async poll(): Promise<CollectedEvent[]> {
+    if (this.quiet()) return [];
     const { reader } = this.o;
-    // Read before listing: a pid handed out after this read is checked by the next poll.
-    const lastPid = this.o.reuseCheck === 'last-pid' ? reader.lastPid() : undefined;
+    // Read before listing (by quiet()): a task started or ended after the read changes the next one.
+    const counters = this.pending;
+    this.pending = undefined;
+    const lastPid = counters?.lastPid;
     const listed = reader.listPids();
+    this.listedWith = counters;
+    this.quietPolls = 0;
     const now = this.o.clock.now();
     const rechecked = this.baselineDone ? this.recheck(listed, lastPid) : new Map<number, number | undefined>();
     this.previousLastPid = lastPid;
@@ -75,6 +91,26 @@ export class ProcessPoller {
     }
     this.baselineDone = true;
     return events;
+  }
+
+  /**
+   * Synchronous and cheap (one read of /proc/loadavg): true when no task can have started or ended
+   * since the last listing, so there is nothing to diff. A task start always moves the last pid (the
+   * pid is taken from every ancestor namespace's counter too); with no start, the task count only
+   * drops, so equal counters mean no exit either. The count is system-wide: in a child pid namespace
+   * an exit here can be masked by a start elsewhere, hence the periodic listing (maxQuietPolls).
+   */
+  quiet(): boolean {
+    if (this.o.reuseCheck !== 'last-pid') return false;
+    const now = this.pending ?? this.o.reader.taskCounters();
+    this.pending = now;
+    const prev = this.listedWith;
+    if (!this.baselineDone || now === undefined || prev === undefined) return false;
+    if (now.lastPid !== prev.lastPid || now.tasks !== prev.tasks) return false;
+    if (this.quietPolls >= (this.o.maxQuietPolls ?? 9)) return false;
+    this.quietPolls++;
+    this.pending = undefined;
+    return true;
   }
 
   /** Start times reread for the known, listed pids that may belong to a new process now. */

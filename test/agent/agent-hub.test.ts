@@ -4,6 +4,7 @@ import type { SecurityMessage } from '../../src/events/envelope.js';
 import { HAS_SHARED } from '../support/shared-reference.js';
 import { officialProblems } from '../support/official-conformance.js';
 import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
+import { waitUntil } from '../support/twin-push.js';
 
 const SECURITY_IFID = 'urn:azureiot:Security:SecurityAgent:1';
 let rig: Rig | undefined;
@@ -76,11 +77,3 @@ describe('agent against the simulated hub (real SDK over TLS)', () => {
     }, 40_000, 2_000);
   }, 90_000);
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs: number, everyMs = 100): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
