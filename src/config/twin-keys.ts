@@ -18,12 +18,10 @@ export interface EffectiveConfig {
   readonly CollectorsCore_PriorityIntervals: string;
   readonly Baseline_Disabled: boolean;
   readonly Baseline_MessageFrequency: MessageFrequency;
-  readonly Baseline_CacheSize: number;
   readonly Baseline_GroupsDisabled: string;
   readonly Baseline_ChecksDisabled: string;
   readonly SystemInformation_Disabled: boolean;
   readonly SystemInformation_MessageFrequency: MessageFrequency;
-  readonly SystemInformation_CacheSize: number;
   readonly SystemInformation_HardwareVendor: string;
   readonly SystemInformation_HardwareModel: string;
   readonly SystemInformation_HardwareSerialNumber: string;
@@ -31,10 +29,8 @@ export interface EffectiveConfig {
   readonly SystemInformation_FirmwareVersion: string;
   readonly SBoM_Disabled: boolean;
   readonly SBoM_MessageFrequency: MessageFrequency;
-  readonly SBoM_CacheSize: number;
   readonly Heartbeat_Disabled: boolean;
   readonly Heartbeat_MessageFrequency: MessageFrequency;
-  readonly Heartbeat_CacheSize: number;
   readonly Login_Disabled: boolean;
   readonly Login_MessageFrequency: MessageFrequency;
   readonly Login_CacheSize: number;
@@ -53,7 +49,6 @@ export interface EffectiveConfig {
   readonly Process_Mode: ProcessMode;
   readonly LogCollector_Disabled: boolean;
   readonly LogCollector_MessageFrequency: MessageFrequency;
-  readonly LogCollector_CacheSize: number;
   readonly FileSystem_Disabled: boolean;
   readonly FileSystem_MessageFrequency: MessageFrequency;
   readonly FileSystem_CacheSize: number;
@@ -73,18 +68,18 @@ export type TwinKey = keyof EffectiveConfig;
 /** Every key once; `satisfies` makes tsc fail when this list and EffectiveConfig drift, a test compares it with the schema. */
 const KEY_SET = {
   CollectorsCore_PriorityIntervals: true,
-  Baseline_Disabled: true, Baseline_MessageFrequency: true, Baseline_CacheSize: true, Baseline_GroupsDisabled: true, Baseline_ChecksDisabled: true,
-  SystemInformation_Disabled: true, SystemInformation_MessageFrequency: true, SystemInformation_CacheSize: true, SystemInformation_HardwareVendor: true,
+  Baseline_Disabled: true, Baseline_MessageFrequency: true, Baseline_GroupsDisabled: true, Baseline_ChecksDisabled: true,
+  SystemInformation_Disabled: true, SystemInformation_MessageFrequency: true, SystemInformation_HardwareVendor: true,
   SystemInformation_HardwareModel: true, SystemInformation_HardwareSerialNumber: true, SystemInformation_FirmwareVendor: true,
   SystemInformation_FirmwareVersion: true,
-  SBoM_Disabled: true, SBoM_MessageFrequency: true, SBoM_CacheSize: true,
-  Heartbeat_Disabled: true, Heartbeat_MessageFrequency: true, Heartbeat_CacheSize: true,
+  SBoM_Disabled: true, SBoM_MessageFrequency: true,
+  Heartbeat_Disabled: true, Heartbeat_MessageFrequency: true,
   Login_Disabled: true, Login_MessageFrequency: true, Login_CacheSize: true, Login_UsePAM: true,
   NetworkActivity_Disabled: true, NetworkActivity_MessageFrequency: true, NetworkActivity_CacheSize: true,
   NetworkActivity_Devices: true, NetworkActivity_PacketBufferSize: true, NetworkActivity_PollingInterval: true,
   NetworkActivity_IncludeLoopback: true,
   Process_Disabled: true, Process_MessageFrequency: true, Process_CacheSize: true, Process_PollingInterval: true, Process_Mode: true,
-  LogCollector_Disabled: true, LogCollector_MessageFrequency: true, LogCollector_CacheSize: true,
+  LogCollector_Disabled: true, LogCollector_MessageFrequency: true,
   FileSystem_Disabled: true, FileSystem_MessageFrequency: true, FileSystem_CacheSize: true, FileSystem_Paths: true,
   FileSystem_Recursive: true,
   Peripheral_Disabled: true, Peripheral_MessageFrequency: true, Peripheral_CacheSize: true,

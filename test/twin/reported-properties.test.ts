@@ -45,7 +45,7 @@ describe('the reported properties', () => {
       expect(collectors[name], name).toMatchObject({ state: 'disabled', settings: settingsOf(name) });
     }
     for (const name of UNSUPPORTED) expect(collectors[name]?.['state'], name).toBe('unsupported');
-    expect(collectors['Heartbeat']?.['settings']).toEqual({ Heartbeat_Disabled: false, Heartbeat_MessageFrequency: 'High', Heartbeat_CacheSize: 256 });
+    expect(collectors['Heartbeat']?.['settings']).toEqual({ Heartbeat_Disabled: false, Heartbeat_MessageFrequency: 'High' });
 
     // A change shows up in the reported state and settings.
     const answer = await pushDesired(hub, identity, { Heartbeat_Disabled: true, SystemInformation_HardwareVendor: 'Contoso' });
