@@ -7,7 +7,9 @@ import { addressSelected, missingDevices, readInterfaces, type InterfaceTable } 
 import { discoverNamespaces, type NetNamespace } from './namespaces.js';
 import { parseSocketLine, rowKind, type SocketRow } from './parse.js';
 import { readConnectionSettings, type ConnectionSettings } from './settings.js';
-import { readTable, scanTable, TABLES, type TableSpec } from './socket-table.js';
+import { SeenSockets } from './seen.js';
+import { readTable, scanTable, TABLES, UDP_TABLES, type TableSpec } from './socket-table.js';
+import { readTcpOpens, TcpGate, tcpPending } from './tcp-gate.js';
 
 /** Containers and interface addresses change rarely; rediscovering them every poll would cost more than the poll. */
 export const REFRESH_MS = 30_000;
@@ -21,8 +23,15 @@ export interface ConnectionCollectorOptions extends CollectorOptions {
 
 /** The collector plus what tests and the benchmark need: a poll on demand and its cost counters. */
 export interface ConnectionCollector extends Collector {
-  poll(out: EventSink): Promise<void>;
-  readonly stats: { readonly polls: number; readonly fdDirsRead: number; readonly trackedSockets: number };
+  /** One poll; `fullRead` reads tcp/tcp6 even when the TCP counters say nothing opened (benchmark, tests). */
+  poll(out: EventSink, fullRead?: boolean): Promise<void>;
+  readonly stats: {
+    readonly polls: number; readonly fdDirsRead: number; readonly trackedSockets: number;
+    /** Table files read by polls (not by ListeningPorts snapshots). */
+    readonly tablesRead: number;
+    /** Namespace polls that skipped tcp/tcp6 because the TCP open counters had not moved. */
+    readonly tcpSkips: number;
+  };
 }
 
 interface RawLine { readonly ns: NetNamespace; readonly spec: TableSpec; readonly line: string }
@@ -35,8 +44,10 @@ export class ConnectionMonitor implements ConnectionCollector {
   private readonly settings: ConnectionSettings;
   private readonly littleEndian: boolean;
   private readonly owners: InodeOwners;
-  /** inode -> generation of the poll that last saw it. */
-  private readonly seen = new Map<number, number>();
+  private readonly seen = new SeenSockets();
+  private readonly gate = new TcpGate();
+  private tablesRead = 0;
+  private tcpSkips = 0;
   private generation = 0;
   private baselineDone: boolean;
   private namespaces: NetNamespace[] = [];
@@ -58,7 +69,8 @@ export class ConnectionMonitor implements ConnectionCollector {
   }
 
   get stats(): ConnectionCollector['stats'] {
-    return { polls: this.polls, fdDirsRead: this.owners.fdDirsRead, trackedSockets: this.seen.size };
+    const { polls, tablesRead, tcpSkips, seen } = this;
+    return { polls, fdDirsRead: this.owners.fdDirsRead, trackedSockets: seen.size, tablesRead, tcpSkips };
   }
 
   async start(out: EventSink): Promise<void> {
@@ -83,7 +95,7 @@ export class ConnectionMonitor implements ConnectionCollector {
     this.refreshIfDue(out);
     const listeners: SocketRow[] = [];
     for (const ns of this.namespaces) {
-      const texts = await this.readNamespace(ns, out);
+      const texts = await this.readNamespace(ns, TABLES, out);
       if (!texts) continue;
       const table = this.interfaces.get(ns.id) ?? NO_INTERFACES;
       TABLES.forEach((spec, k) => {
@@ -98,33 +110,41 @@ export class ConnectionMonitor implements ConnectionCollector {
     out.emit(listeningPortsEvent(listeners, this.options.clock.now()));
   }
 
-  async poll(out: EventSink): Promise<void> {
+  async poll(out: EventSink, fullRead = false): Promise<void> {
     this.refreshIfDue(out);
     const gen = ++this.generation;
+    const now = this.options.clock.now();
     const fresh: RawLine[] = [];
     const listenLines: RawLine[] = [];
-    let complete = true;
     for (const ns of this.namespaces) {
-      const texts = await this.readNamespace(ns, out);
+      const opens = readTcpOpens(ns.netDir); // before the tables: an open during the read moves it for next poll
+      const readTcp = fullRead || !this.gate.canSkip(ns.id, opens, now);
+      const specs = readTcp ? TABLES : UDP_TABLES;
+      const texts = await this.readNamespace(ns, specs, out);
       if (!texts) {
-        complete = false;
+        this.gate.forget(ns.id); // not swept either: a namespace that failed to read would look closed
         continue;
       }
-      TABLES.forEach((spec, k) => {
+      this.tablesRead += specs.length;
+      if (!readTcp) this.tcpSkips++;
+      let pending = false;
+      specs.forEach((spec, k) => {
         const text = texts[k] ?? '';
+        const tcp = spec.protocol === 'TCP';
         const skipped = scanTable(text, (state, inode, s, e) => {
           const kind = rowKind(spec.protocol, state);
           if (kind === 'listen') listenLines.push({ ns, spec, line: text.slice(s, e) });
+          if (tcp && tcpPending(state, inode)) pending = true;
           if (kind !== 'connection' || inode === 0) return;
-          const prev = this.seen.get(inode);
-          this.seen.set(inode, gen);
-          if (prev === undefined && this.baselineDone) fresh.push({ ns, spec, line: text.slice(s, e) });
+          if (this.seen.mark(ns.id, spec.protocol, inode, gen) && this.baselineDone) fresh.push({ ns, spec, line: text.slice(s, e) });
         });
         if (skipped > 0) this.warnOnce(out, `skipped a malformed line in ${ns.netDir}/${spec.file}`);
       });
+      this.seen.sweep(ns.id, 'UDP', gen);
+      if (!readTcp) continue;
+      this.seen.sweep(ns.id, 'TCP', gen);
+      this.gate.record(ns.id, opens, pending, now);
     }
-    // A namespace that failed to read would look closed; sweeping now would re-report its sockets later.
-    if (complete) for (const [inode, g] of this.seen) if (g !== gen) this.seen.delete(inode);
     this.baselineDone = true;
     this.polls++;
     if (fresh.length > 0) this.report(fresh, listenLines, out);
@@ -171,9 +191,9 @@ export class ConnectionMonitor implements ConnectionCollector {
     return row;
   }
 
-  private async readNamespace(ns: NetNamespace, out: EventSink): Promise<string[] | undefined> {
+  private async readNamespace(ns: NetNamespace, specs: readonly TableSpec[], out: EventSink): Promise<string[] | undefined> {
     try {
-      return await Promise.all(TABLES.map((spec) => readTable(ns.netDir, spec)));
+      return await Promise.all(specs.map((spec) => readTable(ns.netDir, spec)));
     } catch (err) {
       if (ns.pid === undefined) {
         this.warnOnce(out, `cannot read ${ns.netDir}: ${(err as Error).message}`);
@@ -190,6 +210,9 @@ export class ConnectionMonitor implements ConnectionCollector {
     this.refreshedAt = now;
     this.namespaces = discoverNamespaces(this.procRoot).namespaces;
     this.interfaces = new Map(this.namespaces.map((ns) => [ns.id, readInterfaces(ns.netDir, this.littleEndian)]));
+    const ids = new Set(this.namespaces.map((ns) => ns.id));
+    this.seen.retain(ids);
+    this.gate.retain(ids);
     this.owners.retain((inode) => this.seen.has(inode));
     this.updateDeviceStatus(out);
   }

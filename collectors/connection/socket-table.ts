@@ -15,6 +15,9 @@ export const TABLES: readonly TableSpec[] = [
   { file: 'udp6', protocol: 'UDP', family: 6 },
 ];
 
+/** The tables read on a poll whose TCP counters did not move: no counter covers connected UDP sockets. */
+export const UDP_TABLES: readonly TableSpec[] = TABLES.filter((spec) => spec.protocol === 'UDP');
+
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';

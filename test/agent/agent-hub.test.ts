@@ -1,21 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messageValidator } from '../../src/events/message-schema.js';
 import type { SecurityMessage } from '../../src/events/envelope.js';
 import { HAS_SHARED } from '../support/shared-reference.js';
 import { officialProblems } from '../support/official-conformance.js';
-import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
+import { eventsOf, startRig } from '../support/agent-harness.js';
 import { waitUntil } from '../support/twin-push.js';
 
 const SECURITY_IFID = 'urn:azureiot:Security:SecurityAgent:1';
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-
 describe('agent against the simulated hub (real SDK over TLS)', () => {
   it('connects as DefenderIotMicroAgent, reports success, and sends Heartbeat and SystemInformation as security messages', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity } = rig;
     expect(identity.moduleId).toBe('DefenderIotMicroAgent');
     const reported = await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
@@ -37,7 +31,7 @@ describe('agent against the simulated hub (real SDK over TLS)', () => {
   });
 
   it('keeps retrying a wrong key with backoff, logs one clear reason, and connects once the key is fixed', async () => {
-    rig = await startRig({}, { startAgent: false });
+    const rig = await startRig({}, { startAgent: false });
     const { hub, identity } = rig;
     const realKey = identity.primaryKey;
     hub.setModuleKey(identity.deviceId, identity.moduleId, Buffer.alloc(32, 1).toString('base64'));
@@ -54,7 +48,7 @@ describe('agent against the simulated hub (real SDK over TLS)', () => {
   }, 60_000);
 
   it('reconnects and reads the twin again after the hub drops every connection', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     let reports = 0;
@@ -66,7 +60,7 @@ describe('agent against the simulated hub (real SDK over TLS)', () => {
   }, 40_000);
 
   it('still receives desired pushes after the hub restarts with empty sessions', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     await hub.restart({ emptySessions: true });

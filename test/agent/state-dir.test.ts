@@ -1,17 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+import { describe, expect, it } from 'vitest';
+import { eventsOf, startRig } from '../support/agent-harness.js';
 
 describe('agent with a state dir it cannot write', () => {
   it('runs with an in-memory outbox, says so in its log and reported state, and still delivers', async () => {
-    rig = await startRig({}, { startAgent: false });
+    const rig = await startRig({}, { startAgent: false });
     const blocker = join(rig.dir, 'not-a-dir');
     await writeFile(blocker, 'a file where the state dir should be');
     const agent = rig.makeAgent({ stateDir: join(blocker, 'state') });

@@ -1,6 +1,6 @@
 import { appendFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../support/agent-harness.js';
 import { createEventStream } from '../support/event-stream.mjs';
 import { readSegments, type SegmentContents } from '../support/outbox-contents.js';
@@ -11,17 +11,10 @@ const TWIN = { CollectorsCore_PriorityIntervals: '1s,1s,1s' };
 const SKIPPED = 'outbox: skipped torn or corrupt records (interrupted write?)';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-
 /** Runs the agent against a hub that refuses it, so every message stays in the outbox, and stops it cleanly. */
 async function fillOutbox(): Promise<{ rig: Rig; outboxDir: string; segments: SegmentContents[] }> {
   const stream = createEventStream({ prefix: PREFIX, ratePerSec: 40 });
   const r = await startRig({ twinDefaults: TWIN, collectors: { Stream: stream.factory } }, { startAgent: false });
-  rig = r;
   r.hub.refuseAuth(true);
   await r.agent.start();
   await sleep(3_000);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SecurityMessage } from '../../src/events/envelope.js';
 import { messageValidator } from '../../src/events/message-schema.js';
-import { eventsOf, startRig, type Rig } from '../support/agent-harness.js';
+import { eventsOf, startRig } from '../support/agent-harness.js';
 import { officialProblems } from '../support/official-conformance.js';
 import { HAS_SHARED, NO_SHARED_REASON } from '../support/shared-reference.js';
 
@@ -10,12 +10,9 @@ const HOLD_CONNECTION = `const net = require('node:net');
 const server = net.createServer(() => undefined).listen(0, '127.0.0.1', () => net.connect(server.address().port, '127.0.0.1'));
 setTimeout(() => process.exit(0), 20000);`;
 
-let rig: Rig | undefined;
-afterAll(async () => rig?.close());
-
 describe('every message the agent emits, with every collector on', () => {
   it(`validates against the project schemas${HAS_SHARED ? ' and, for catalogue events, the official ones unchanged' : ` (official part ${NO_SHARED_REASON})`}`, async () => {
-    rig = await startRig({
+    const rig = await startRig({
       twinDefaults: {
         CollectorsCore_PriorityIntervals: '1s,2s,3s', Process_MessageFrequency: 'High', NetworkActivity_MessageFrequency: 'High',
         NetworkActivity_IncludeLoopback: true, NetworkActivity_Devices: 'any', NetworkActivity_PollingInterval: 100_000,

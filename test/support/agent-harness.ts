@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach } from 'vitest';
 import { MicroAgent, type MicroAgentOptions } from '../../src/agent.js';
 import { createLogger } from '../../src/log.js';
 import { SimulatedHub, type ModuleIdentity } from '../../src/sim-hub/index.js';
@@ -29,6 +30,17 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+const open = new Set<Rig>();
+
+/** Every rig a test started is closed after it, pass or fail; a file importing this gets the hook. */
+async function closeOpenRigs(): Promise<void> {
+  const rigs = [...open];
+  open.clear();
+  for (const rig of rigs) await rig.close();
+}
+afterEach(closeOpenRigs);
+afterAll(closeOpenRigs);
+
 export async function startRig(overrides: Partial<MicroAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-rig-'));
   const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub') });
@@ -51,15 +63,21 @@ export async function startRig(overrides: Partial<MicroAgentOptions> = {}, optio
     return agent;
   };
   const agent = makeAgent();
-  if (options.startAgent !== false) await agent.start();
-  return {
+  let closed = false;
+  const rig: Rig = {
     hub, identity, dir, logs, agent, makeAgent,
     async close() {
+      if (closed) return;
+      closed = true;
+      open.delete(rig);
       for (const a of agents) await a.stop();
       await hub.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  open.add(rig);
+  if (options.startAgent !== false) await agent.start();
+  return rig;
 }
 
 export function eventsOf(body: Buffer): { Name: string; [k: string]: unknown }[] {

@@ -1,12 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startRig } from '../support/agent-harness.js';
 import { hasEvent, median, pushDesired, sleep } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 /** The contract: a valid push is answered within 2 s, measured per push. */
 const ANSWER_BUDGET_MS = 2_000;
@@ -15,7 +9,7 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 
 describe('a valid desired push through the hub', () => {
   it('is answered with success within 2 s and Heartbeat_Disabled stops Heartbeat messages until re-enabled', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     await hub.waitForMessage((m) => hasEvent(m, 'Heartbeat'), 10_000);

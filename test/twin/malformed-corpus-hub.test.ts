@@ -1,13 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwinUpdateError } from '../../src/sim-hub/twin-store.js';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { startRig } from '../support/agent-harness.js';
 import { loadMalformedCorpus, pushDesired, type CorpusCase } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 const corpus = loadMalformedCorpus();
 /** The accepted desired document the corpus runs against (the same base as the store's unit test). */
@@ -31,7 +25,7 @@ function restoreOf(patch: Record<string, unknown>): Record<string, unknown> {
 
 describe('the malformed desired patch corpus pushed through the hub', () => {
   it('answers every patch with failed and exactly its invalid keys, keeps the configuration and the messages, then accepts a valid patch', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     const base = await pushDesired(hub, identity, { ...BASE });

@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COLLECTOR_NAMES } from '../../src/config/twin-keys.js';
 import { TWIN_SECTION_LIMIT, twinSectionSize } from '../../src/sim-hub/twin-store.js';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { startRig } from '../support/agent-harness.js';
 import { pushDesired } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 const UNSUPPORTED = ['Baseline', 'SBoM', 'LogCollector', 'FileSystem', 'Peripheral'];
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -21,7 +15,7 @@ function sectionBytes(reported: Record<string, unknown>): number {
 describe('the reported properties', () => {
   it('describe the agent and each collector with its state and effective settings, under 32 KB', async () => {
     const before = Date.now();
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     const reported = await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
 
@@ -64,7 +58,7 @@ describe('the reported properties', () => {
   });
 
   it('still carry the failed decision, under 32 KB, when a patch holds many long unknown keys', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     // 31 keys of 1024 bytes, the most the hub's key (1 KB) and desired section (32 KB) limits let through.

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startRig } from '../support/agent-harness.js';
 import { pushDesired, sleep } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 describe('restart with the hub unreachable', () => {
   it('runs a new agent on the same state dir with the last accepted configuration before any connection', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     const accepted = await pushDesired(hub, identity, { Heartbeat_MessageFrequency: 'Low', Process_Disabled: true, Login_CacheSize: 777 });

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startRig } from '../support/agent-harness.js';
 import { pushDesired } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 describe('bad desired patches pushed one after another, never removed', () => {
   it('answers each with exactly its own invalid keys, and a valid patch afterwards succeeds', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     const before = agent.configuration();

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from '../support/agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startRig } from '../support/agent-harness.js';
 import { nextReport, pushDesired, waitUntil } from '../support/twin-push.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
 
 describe('twin answers that are not JSON', () => {
   it('do not crash the agent: it reads the twin properly on a later attempt and accepts the next patch', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent, logs } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     const accepted = await pushDesired(hub, identity, { Login_CacheSize: 333 });
@@ -42,7 +36,7 @@ describe('twin answers that are not JSON', () => {
   }, 60_000);
 
   it('a desired push that is not JSON makes the agent read the full twin, so the change still takes effect', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity, agent, logs } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     const answer = nextReport(hub, identity, 10_000);
@@ -54,7 +48,7 @@ describe('twin answers that are not JSON', () => {
   }, 30_000);
 
   it('a reported update answered with 429 is retried, so the decision still reaches the hub', async () => {
-    rig = await startRig();
+    const rig = await startRig();
     const { hub, identity } = rig;
     await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     hub.throttleTwin(1);

@@ -22,6 +22,8 @@ describe('Login collector over wtmp and btmp files', () => {
     state = await tempDir('state');
     mkdirSync(join(root, 'var/log'), { recursive: true });
     wtmp = join(root, 'var/log/wtmp');
+    // An (empty) auth log keeps these file tests off the host's journal: no journalctl child to race with.
+    writeFileSync(join(root, 'var/log/auth.log'), '');
     clock = new ManualClock(Date.parse('2024-03-01T12:00:00Z'));
   });
 

@@ -60,19 +60,7 @@ export class FakeClock implements Clock {
   }
 }
 
-export class RecordingSink implements EventSink {
-  readonly events: CollectedEvent[] = [];
-  readonly errors: string[] = [];
-  emit(event: CollectedEvent): void {
-    this.events.push(event);
-  }
-  error(problem: Error | string): void {
-    this.errors.push(String(problem));
-  }
-  take(): CollectedEvent[] {
-    return this.events.splice(0);
-  }
-}
+export { RecordingSink } from '../../support/recording-sink.js';
 
 /** Let the poll started by a timer tick finish (it yields only for > 128 new pids). */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
