@@ -182,19 +182,17 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       return;
     }
     if (evaluation.kind === 'invalid') {
-      // The store has logged each key with its reason; the hub's document stays the base for the next patch.
+      // The store has logged each key with its reason; the running configuration stays, the version counts as seen.
       this.store.recordRejected(evaluation);
       this.lastDecision = { latest_state: 'failed', latest_invalid_fields: evaluation.invalidFields };
       await this.report();
       return;
     }
-    if (evaluation.changedKeys.length > 0) {
-      // The contract: what was collected under the old configuration leaves first.
-      await this.pipeline.flush();
-      await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
-    }
     // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
+      // What was collected under the old configuration leaves first.
+      await this.pipeline.flush();
+      await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
       await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
       this.log.info({ changed: evaluation.changedKeys.slice(0, 50) }, 'configuration applied');
     }
