@@ -165,7 +165,10 @@ describe('reuse checks guided by the last allocated pid', () => {
     } };
   }
 
-  it('rechecks a known pid that lies in the range handed out since the last poll', async () => {
+  it.each([
+    ['rechecks a known pid that lies in the range handed out since the last poll', 720, ['ProcessTerminate', 'ProcessCreate']],
+    ['does not reread known pids outside that range (the cheap steady state)', 690, []],
+  ])('%s', async (_name, lastPid, expected) => {
     const { host, polls, setLastPid } = ownNamespaceHost();
     setLastPid(650);
     const clock = new FakeClock();
@@ -173,25 +176,10 @@ describe('reuse checks guided by the last allocated pid', () => {
     const c = new ProcessCollector(collectorOptions(host.root, clock), { ownPid: 4242 });
     await c.start(sink);
     host.load(polls[1] as string);
-    setLastPid(720);
+    setLastPid(lastPid);
     clock.tick(100);
     await settle();
-    expect(sink.events.map((e) => e.name)).toEqual(['ProcessTerminate', 'ProcessCreate']);
-    await c.stop();
-  });
-
-  it('does not reread known pids outside that range (the cheap steady state)', async () => {
-    const { host, polls, setLastPid } = ownNamespaceHost();
-    setLastPid(650);
-    const clock = new FakeClock();
-    const sink = new RecordingSink();
-    const c = new ProcessCollector(collectorOptions(host.root, clock), { ownPid: 4242 });
-    await c.start(sink);
-    host.load(polls[1] as string);
-    setLastPid(690);
-    clock.tick(100);
-    await settle();
-    expect(sink.events).toEqual([]);
+    expect(sink.events.map((e) => e.name)).toEqual(expected);
     await c.stop();
   });
 });
