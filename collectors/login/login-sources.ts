@@ -1,5 +1,6 @@
 /** The files the collector reads, each with its decoder: wtmp/btmp records, sshd log lines, PAM hook lines. */
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FileMark, readIncrement } from './incremental-file.js';
 import type { LoginObservation } from './observation.js';
@@ -113,6 +114,32 @@ export class FileSource {
     const observations = emit ? this.batch : [];
     this.batch = [];
     return { mark: result.mark, observations, warnings: result.warnings };
+  }
+
+  /** A snapshot's last step: a final line without its newline is still a line (a live poll waits for the newline). */
+  async readTail(mark: FileMark | undefined, nowMs: number): Promise<LoginObservation[]> {
+    if (this.lines === undefined) return [];
+    const from = mark?.offset ?? 0;
+    let data: Buffer;
+    try {
+      const fh = await open(this.path, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        if (size <= from || size - from > MAX_LINE_BYTES) return [];
+        data = Buffer.alloc(size - from);
+        await fh.read(data, 0, data.length, from);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return [];
+    }
+    this.nowMs = nowMs;
+    this.batch = [];
+    this.lines.consume(data, true);
+    const observations = this.batch;
+    this.batch = [];
+    return observations;
   }
 
   get linesCut(): number {

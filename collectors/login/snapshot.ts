@@ -35,9 +35,11 @@ async function readWhole(path: string, kind: SourceKind, nowMs: number, session?
   for (let i = 0; i < 256; i++) {
     const r = await source.poll(mark, false, nowMs);
     observations.push(...r.observations);
-    if (r.mark === undefined || r.mark.offset === mark?.offset || r.mark.offset >= r.mark.size) break;
+    const done = r.mark === undefined || r.mark.offset === mark?.offset || r.mark.offset >= r.mark.size;
     mark = r.mark;
+    if (done) break;
   }
+  observations.push(...(await source.readTail(mark, nowMs)));
   return { source, observations };
 }
 

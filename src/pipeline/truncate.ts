@@ -19,6 +19,8 @@ interface StringField {
 /**
  * Returns the event cut down to at most `maxBytes` of UTF-8 JSON, every payload item carrying
  * ExtraDetails `Truncated: "true"`, or undefined when even that cannot fit (the caller counts a drop).
+ * Many items: the first whole items that fit are kept (each still valid for its schema) and the first
+ * says how many were left out; strings are cut only in what then remains too large.
  */
 export function truncateEvent(event: WireEvent, maxBytes: number): Serialized | undefined {
   const items: PayloadItem[] = event.Payload.map((item) => {
@@ -29,19 +31,53 @@ export function truncateEvent(event: WireEvent, maxBytes: number): Serialized | 
   });
   const shrunk: WireEvent = { ...event, Payload: items };
   let current = serialize(shrunk);
-  // Each pass removes at least the excess from the longest string: one UTF-16 unit is >= 1 JSON byte.
-  for (let guard = 0; current.bytes > maxBytes && guard < 100_000; guard++) {
-    const field = longestString(items);
-    if (field === undefined || field.length === 0) break;
-    field.set(cut(field.value, Math.max(0, field.length - (current.bytes - maxBytes))));
+  if (current.bytes > maxBytes && items.length > 1) {
+    const kept = itemsThatFit(event, items, maxBytes);
+    const left = items.length - kept;
+    items.length = kept;
+    const first = items[0]?.['ExtraDetails'];
+    if (left > 0 && first !== undefined && typeof first === 'object') first['ItemsLeftOut'] = String(left);
     current = serialize(shrunk);
   }
-  // Many small fields: keep the first items rather than nothing.
-  while (current.bytes > maxBytes && items.length > 1) {
-    items.pop();
+  for (let guard = 0; current.bytes > maxBytes && guard < 1_000; guard++) {
+    const field = longestString(items);
+    if (field === undefined || field.length === 0) break;
+    const fieldBytes = jsonBytes(field.value);
+    field.set(prefixWithin(field.value, Math.max(0, fieldBytes - (current.bytes - maxBytes))));
     current = serialize(shrunk);
   }
   return current.bytes <= maxBytes ? current : undefined;
+}
+
+/** How many leading items fit beside the envelope (at least 1); each item is measured once. */
+function itemsThatFit(event: WireEvent, items: readonly PayloadItem[], maxBytes: number): number {
+  // Room for the ItemsLeftOut detail added to the first item.
+  let total = Buffer.byteLength(JSON.stringify({ ...event, Payload: [] })) + 32;
+  let kept = 0;
+  for (const item of items) {
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + (kept > 0 ? 1 : 0);
+    if (total + bytes > maxBytes) break;
+    total += bytes;
+    kept++;
+  }
+  return Math.max(1, kept);
+}
+
+/** Bytes of a string inside JSON, quotes excluded: escapes and multi-byte characters count in full. */
+function jsonBytes(value: string): number {
+  return Buffer.byteLength(JSON.stringify(value)) - 2;
+}
+
+/** The longest prefix whose JSON form takes at most `maxJsonBytes`, found by bisection over UTF-16 units. */
+function prefixWithin(value: string, maxJsonBytes: number): string {
+  let lo = 0;
+  let hi = value.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (jsonBytes(cut(value, mid)) <= maxJsonBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return cut(value, lo);
 }
 
 export function serialize(event: WireEvent): Serialized {

@@ -85,4 +85,31 @@ describe('Packer', () => {
     expect(text).not.toMatch(/\\ud[89ab]/i);
     expect(messages[0]?.length).toBeLessThanOrEqual(4_000);
   });
+
+  it('keeps whole, valid items of an event with thousands of them and says how many were left out', () => {
+    const payload = Array.from({ length: 5200 }, (_, i) => ({ LocalAddress: '10.0.0.1', LocalPort: String(1024 + i), Protocol: 'TCP' }));
+    const big = toWireEvent({ name: 'ListeningPorts', category: 'Periodic', eventType: 'Security', time: T0, payload }, '00000000-0000-4000-8000-000000000001');
+    const started = performance.now();
+    const { messages, truncated, dropped } = new Packer(agent, DEFAULT_MAX_BODY_BYTES).pack([big]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect({ truncated, dropped, messages: messages.length }).toEqual({ truncated: 1, dropped: 0, messages: 1 });
+    const items = parse(messages[0]!).Events[0]!.Payload;
+    expect(items.length).toBeGreaterThan(1000);
+    for (const item of items) expect(item).toMatchObject({ LocalAddress: '10.0.0.1', Protocol: 'TCP' });
+    expect(items[0]!['ExtraDetails']).toMatchObject({ Truncated: 'true', ItemsLeftOut: String(5200 - items.length) });
+    expect(messages[0]!.length).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+  });
+
+  it('cuts multi-byte and escaped strings by their bytes, keeping as much as fits', () => {
+    const huge = toWireEvent(
+      { name: 'ProcessCreate', category: 'Triggered', eventType: 'Security', time: T0, payload: [{ Executable: '😀'.repeat(200_000), ProcessId: 1, ParentProcessId: 0, UserId: '0', CommandLine: '\u0001'.repeat(200_000) }] },
+      '00000000-0000-4000-8000-000000000002',
+    );
+    const { messages, truncated } = new Packer(agent, DEFAULT_MAX_BODY_BYTES).pack([huge]);
+    expect(truncated).toBe(1);
+    expect(messages[0]!.length).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+    expect(messages[0]!.length).toBeGreaterThan(DEFAULT_MAX_BODY_BYTES - 1_000);
+    const item = parse(messages[0]!).Events[0]!.Payload[0]!;
+    expect(String(item['Executable']).length + String(item['CommandLine']).length).toBeGreaterThan(10_000);
+  });
 });

@@ -155,4 +155,11 @@ describe(`Login events from several sources${schemaMissing === undefined ? '' : 
     events.forEach((e) => sink.emit(e));
     expectValid(sink);
   });
+
+  it('snapshots the last auth.log line even when the file does not end with a newline', async () => {
+    const log = join(root, 'var/log/auth.log');
+    writeFileSync(log, 'Jan 10 10:00:07 host sshd[130]: Accepted password for root from 192.0.2.4 port 22 ssh2');
+    const events = await snapshotLogins(options(root, state, clock), { sshdLogPaths: [log] });
+    expect(events.map((e) => `${String(payloadOf(e)['Operation'])} ${String(payloadOf(e)['UserName'])}`)).toEqual(['Login root']);
+  });
 });
