@@ -22,8 +22,16 @@ const FAMILY: Readonly<Record<LoginSource, Family>> = {
   pam: 'pam',
 };
 
+const familyCache = new WeakMap<LoginObservation, Set<Family>>();
+
+/** Cached per observation: a flood of failed logins compares each new one with thousands pending. */
 function families(o: LoginObservation): Set<Family> {
-  return new Set(o.sources.map((s) => FAMILY[s]));
+  let f = familyCache.get(o);
+  if (f === undefined) {
+    f = new Set(o.sources.map((s) => FAMILY[s]));
+    familyCache.set(o, f);
+  }
+  return f;
 }
 
 function sameHost(a: string | undefined, b: string | undefined): boolean {
@@ -62,8 +70,14 @@ export function combine(a: LoginObservation, b: LoginObservation): LoginObservat
   return merged as unknown as LoginObservation;
 }
 
+interface Pending { obs: LoginObservation; heldSince: number }
+
+/** Only observations of the same operation and user can be one login. */
+const keyOf = (o: LoginObservation): string => `${o.operation}\u0000${o.user ?? ''}`;
+
 export class LoginMerger {
-  private pending: { obs: LoginObservation; heldSince: number }[] = [];
+  private pending: Pending[] = [];
+  private byKey = new Map<string, Pending[]>();
 
   constructor(private readonly windowMs = MERGE_WINDOW_MS, private readonly maxPending = MAX_PENDING) {}
 
@@ -73,19 +87,52 @@ export class LoginMerger {
 
   /** Adds one observation; returns what had to leave early to stay within maxPending. */
   add(obs: LoginObservation, nowMs: number): LoginObservation[] {
-    const partner = this.pending.find((p) => sameLogin(p.obs, obs, this.windowMs));
+    const key = keyOf(obs);
+    const partner = this.byKey.get(key)?.find((p) => sameLogin(p.obs, obs, this.windowMs));
     if (partner !== undefined) {
       partner.obs = combine(partner.obs, obs);
       return [];
     }
-    this.pending.push({ obs, heldSince: nowMs });
-    return this.pending.length > this.maxPending ? this.pending.splice(0, this.pending.length - this.maxPending).map((p) => p.obs) : [];
+    const entry = { obs, heldSince: nowMs };
+    this.pending.push(entry);
+    const same = this.byKey.get(key);
+    if (same === undefined) this.byKey.set(key, [entry]);
+    else same.push(entry);
+    if (this.pending.length <= this.maxPending) return [];
+    const early = this.pending.splice(0, this.pending.length - this.maxPending);
+    for (const p of early) this.unindex(p);
+    return early.map((p) => p.obs);
+  }
+
+  /** The oldest entries leave first, so each is at (or near) the front of its key's list. */
+  private unindex(entry: Pending): void {
+    const key = keyOf(entry.obs);
+    const same = this.byKey.get(key);
+    if (same === undefined) return;
+    const at = same.indexOf(entry);
+    if (at >= 0) same.splice(at, 1);
+    if (same.length === 0) this.byKey.delete(key);
+  }
+
+  private reindex(): void {
+    this.byKey = new Map();
+    for (const p of this.pending) {
+      const key = keyOf(p.obs);
+      const same = this.byKey.get(key);
+      if (same === undefined) this.byKey.set(key, [p]);
+      else same.push(p);
+    }
   }
 
   /** What waited long enough (everything with `all`), oldest first. */
   flush(nowMs: number, all = false): LoginObservation[] {
-    const ready = this.pending.filter((p) => all || nowMs - p.heldSince >= this.windowMs);
-    this.pending = this.pending.filter((p) => !ready.includes(p));
+    // Entries are held in arrival order, so what is ready is a prefix.
+    let n = 0;
+    while (n < this.pending.length && (all || nowMs - (this.pending[n]?.heldSince ?? nowMs) >= this.windowMs)) n++;
+    if (n === 0) return [];
+    const ready = this.pending.splice(0, n);
+    if (ready.length > this.pending.length) this.reindex();
+    else for (const p of ready) this.unindex(p);
     return ready.map((p) => p.obs);
   }
 }
