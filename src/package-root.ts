@@ -5,17 +5,21 @@ import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
 
-/** The package's root directory: the nearest ancestor holding package.json. */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
+/** The nearest ancestor of a module holding package.json: the same answer from src/ and from dist/src/. */
+export function findPackageRoot(moduleUrl: string): string {
+  let dir = dirname(fileURLToPath(moduleUrl));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('package root not found');
+    if (up === dir) throw new Error(`package root not found above ${fileURLToPath(moduleUrl)}`);
     dir = up;
   }
-  root = dir;
   return dir;
+}
+
+/** This package's root directory. */
+export function packageRoot(): string {
+  root ??= findPackageRoot(import.meta.url);
+  return root;
 }
 
 export function packageFile(...parts: string[]): string {

@@ -1,7 +1,7 @@
 /** The twin configuration contract: schema, validation, the store and the validate-config command. */
 export { COLLECTOR_NAMES, TWIN_KEYS, collectorOfKey } from './twin-keys.js';
 export type { CollectorName, DesiredDoc, EffectiveConfig, MessageFrequency, ProcessMode, TwinKey } from './twin-keys.js';
-export { findConfigSchemaDir, twinSchema, twinSchemaPath } from './twin-schema.js';
+export { twinSchema, twinSchemaPath } from './twin-schema.js';
 export type { CompiledTwinSchema, PropertySchema } from './twin-schema.js';
 export { checkPriorityIntervals, parsePriorityIntervals } from './priority-intervals.js';
 export type { PriorityIntervals, PriorityIntervalsCheck } from './priority-intervals.js';

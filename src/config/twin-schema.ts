@@ -1,8 +1,7 @@
 /** Loads config-schema/twin-desired.schema.json once and compiles it once with ajv. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { packageFile } from '../package-root.js';
 
 export const TWIN_SCHEMA_FILE = 'twin-desired.schema.json';
 
@@ -30,20 +29,8 @@ export interface CompiledTwinSchema {
   validate(doc: unknown): readonly ErrorObject[];
 }
 
-/** Walks up from this module until config-schema/ is found: src/config under vitest, dist/src/config after tsc. */
-export function findConfigSchemaDir(startUrl: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(startUrl));
-  for (;;) {
-    const candidate = join(dir, 'config-schema');
-    if (existsSync(join(candidate, TWIN_SCHEMA_FILE))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`config-schema/${TWIN_SCHEMA_FILE} not found above ${fileURLToPath(startUrl)}`);
-    dir = parent;
-  }
-}
-
 export function twinSchemaPath(): string {
-  return join(findConfigSchemaDir(), TWIN_SCHEMA_FILE);
+  return packageFile('config-schema', TWIN_SCHEMA_FILE);
 }
 
 let compiled: CompiledTwinSchema | undefined; // memo: the schema file is read and compiled once per process

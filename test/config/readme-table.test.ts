@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findConfigSchemaDir, twinSchema } from '../../src/config/twin-schema.js';
+import { twinSchema } from '../../src/config/twin-schema.js';
+import { packageFile } from '../../src/package-root.js';
 
 interface Row {
   readonly key: string;
@@ -23,8 +23,8 @@ function readmeRows(file: string): Row[] {
 }
 
 const READMES = {
-  'config-schema/README.md': join(findConfigSchemaDir(), 'README.md'),
-  'README.md': join(findConfigSchemaDir(), '..', 'README.md'),
+  'config-schema/README.md': packageFile('config-schema', 'README.md'),
+  'README.md': packageFile('README.md'),
 };
 
 describe.each(Object.entries(READMES))('the key table of %s', (_name, file) => {

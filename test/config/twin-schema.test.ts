@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COLLECTOR_NAMES, TWIN_KEYS, collectorOfKey } from '../../src/config/twin-keys.js';
-import { findConfigSchemaDir, twinSchema } from '../../src/config/twin-schema.js';
+import { twinSchema } from '../../src/config/twin-schema.js';
+import { findPackageRoot } from '../../src/package-root.js';
 import { validateDesired } from '../../src/config/desired-validation.js';
 
 /** The defaults of reference/micro-agent-spec.md section 1, written out by hand, plus our extensions. */
@@ -79,12 +80,11 @@ describe('twin desired schema', () => {
     }
   });
 
-  it('finds config-schema/ from a module three levels deep, as in dist/src/config', () => {
+  it('finds the package root (and so config-schema/) from a module three levels deep, as in dist/src/config', () => {
     const root = mkdtempSync(join(tmpdir(), 'schema-root-'));
-    mkdirSync(join(root, 'config-schema'));
-    writeFileSync(join(root, 'config-schema', 'twin-desired.schema.json'), '{}');
+    writeFileSync(join(root, 'package.json'), '{}');
     mkdirSync(join(root, 'dist', 'src', 'config'), { recursive: true });
     const moduleUrl = pathToFileURL(join(root, 'dist', 'src', 'config', 'twin-schema.js')).href;
-    expect(findConfigSchemaDir(moduleUrl)).toBe(join(root, 'config-schema'));
+    expect(findPackageRoot(moduleUrl)).toBe(root);
   });
 });
