@@ -16,7 +16,7 @@ import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
 import { COLLECTOR_NAMES } from './config/twin-keys.js';
 import { NotConnectedError, UserInputError, errorMessage } from './errors.js';
-import { backoffDelay } from './hub/backoff.js';
+import { backoffDelay } from './backoff.js';
 import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
 import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
 import { silentLogger } from './log.js';

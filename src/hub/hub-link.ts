@@ -8,7 +8,7 @@ import devicePkg from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock, Cancel } from '../clock.js';
 import { NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../backoff.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
 import { guardedTransport } from './guarded-transport.js';

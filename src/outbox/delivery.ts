@@ -3,6 +3,7 @@
  * hub did, and on failure waits a bounded, jittered backoff (the hub link does connection retries).
  */
 import type { Logger } from 'pino';
+import { backoffDelay } from '../backoff.js';
 import type { Cancel, Clock } from '../clock.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
 
@@ -36,7 +37,8 @@ const SMALL_MESSAGE_BYTES = 4 * 1024;
 export class Delivery {
   private state: DeliveryStats['state'] = 'stopped';
   private counters = { sent: 0, sentUnder4KB: 0, failed: 0 };
-  private backoffMs: number;
+  /** Failures in a row: the backoff grows with them and resets on a success or a kick. */
+  private failuresInARow = 0;
   private wake: (() => void) | undefined;
   private cancelTimer: Cancel | undefined;
   private loop: Promise<void> | undefined;
@@ -55,7 +57,6 @@ export class Delivery {
     this.minBackoffMs = opts.minBackoffMs ?? 1_000;
     this.maxBackoffMs = Math.max(this.minBackoffMs, opts.maxBackoffMs ?? 30_000);
     this.random = opts.random ?? Math.random;
-    this.backoffMs = this.minBackoffMs;
     this.unsubscribe = opts.outbox.onChange(() => this.onOutboxChange());
     if (opts.autoStart !== false) this.start();
   }
@@ -71,7 +72,7 @@ export class Delivery {
 
   /** Try now: ends a backoff wait (the agent calls this when the hub link reconnects). */
   kick(): void {
-    this.backoffMs = this.minBackoffMs;
+    this.failuresInARow = 0;
     this.wakeUp();
   }
 
@@ -131,7 +132,7 @@ export class Delivery {
       this.lastFailure = undefined;
       this.counters.sent++;
       if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
-      this.backoffMs = this.minBackoffMs;
+      this.failuresInARow = 0;
       try {
         await this.opts.outbox.ack(message.seq);
       } catch (err) {
@@ -142,14 +143,13 @@ export class Delivery {
 
   /** Logs a failure (once per new kind) and waits a jittered, doubling backoff. */
   private async failed(err: unknown, seq: number | undefined): Promise<void> {
-    const wait = Math.round(this.backoffMs * (0.5 + this.random() * 0.5));
+    const wait = backoffDelay(this.failuresInARow++, { initialMs: this.minBackoffMs, maxMs: this.maxBackoffMs, random: this.random });
     // Offline is the hub link's to report; here only a new kind of failure is worth a warning.
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     const offline = err instanceof Error && err.name === 'NotConnectedError';
     const level = offline || reason === this.lastFailure ? 'debug' : 'warn';
     this.lastFailure = reason;
     this.opts.log[level]({ reason, seq, retryInMs: wait }, 'delivery: failed; retrying after backoff');
-    this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
     this.state = 'backoff';
     await this.sleep(wait);
   }

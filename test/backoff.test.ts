@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/hub/backoff.js';
+import { backoffDelay } from '../src/backoff.js';
 
 describe('backoff', () => {
   it('doubles up to the cap and jitters within the upper half', () => {
