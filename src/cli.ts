@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --single-threaded-gc --lite-mode --no-expose-wasm
 /** The command line: run, demo, sim-hub, collect, validate-config. */
 import { UserInputError, errorMessage } from './errors.js';
 import { redactText } from './log.js';

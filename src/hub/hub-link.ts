@@ -12,6 +12,7 @@ import { backoffDelay } from '../backoff.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
 import { guardedTransport } from './guarded-transport.js';
+import { disableMqttNumberCache } from './mqtt-packet-cache.js';
 
 const { ModuleClient, Message } = devicePkg;
 type ModuleClientT = InstanceType<typeof ModuleClient>;
@@ -79,6 +80,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    disableMqttNumberCache();
     void this.connectLoop();
   }
 
