@@ -43,6 +43,7 @@ export function createSbomCollectorWith(options: CollectorOptions, deps: SbomDep
   let loaded = false;
   let stopped = false;
   let inFlight: Promise<void> | undefined;
+  let again = false;
   let cancelTimer: Cancel | undefined;
   let health: CollectorStatus = { state: 'running' };
 
@@ -80,11 +81,18 @@ export function createSbomCollectorWith(options: CollectorOptions, deps: SbomDep
     await saveInventoryState(stateDir, state).catch((err: unknown) => out.error(`could not save the inventory state: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  /** One check at a time: a timer tick during a send's check waits for it instead of reading twice. */
+  /** One check at a time; a request that arrives during a check runs once more after it, so no tick is lost. */
   function run(out: EventSink): Promise<void> {
-    inFlight ??= check(out)
-      .catch((err: unknown) => out.error(`package inventory failed: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => (inFlight = undefined));
+    if (inFlight !== undefined) {
+      again = true;
+      return inFlight;
+    }
+    inFlight = (async () => {
+      do {
+        again = false;
+        await check(out).catch((err: unknown) => out.error(`package inventory failed: ${err instanceof Error ? err.message : String(err)}`));
+      } while (again && !stopped);
+    })().finally(() => (inFlight = undefined));
     return inFlight;
   }
 
