@@ -8,54 +8,61 @@ export interface StanzaParse {
   readonly skipped: number;
 }
 
-const FIELD = /^([A-Za-z0-9][A-Za-z0-9_.-]*):[ \t]*(.*)$/;
+const FIELD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-/** Field names are case-insensitive in dpkg; they are stored as written in the first stanza seen. */
-export function parseStanzas(text: string): StanzaParse {
+/** The fields an SBoM needs; the rest (descriptions, conffiles, depends) are checked for shape but never copied. */
+export const SBOM_FIELDS: readonly string[] = ['Package', 'Status', 'Version', 'Architecture', 'Maintainer', 'Source'];
+
+/**
+ * Field names are case-insensitive in dpkg: `keep` lists the wanted ones as they are returned. Lines are scanned with
+ * indexOf and only kept values are sliced out, so a 2,000-package status file makes few strings.
+ */
+export function parseStanzas(text: string, keep: readonly string[] = SBOM_FIELDS): StanzaParse {
+  const wanted = new Map(keep.map((k) => [k.toLowerCase(), k]));
   const stanzas: Stanza[] = [];
   let skipped = 0;
   let fields = new Map<string, string>();
+  let seenField = false;
   let last: string | undefined;
   let broken = false;
   const finish = (): void => {
-    if (fields.size > 0 || broken) {
-      if (broken) skipped++;
-      else stanzas.push(fields);
-    }
+    if (broken) skipped++;
+    else if (seenField) stanzas.push(fields);
     fields = new Map();
+    seenField = false;
     last = undefined;
     broken = false;
   };
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') {
+  for (let at = 0; at <= text.length; ) {
+    let end = text.indexOf('\n', at);
+    if (end === -1) end = text.length;
+    const stop = end > at && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const lineStart = at;
+    at = end + 1;
+    const first = text.charCodeAt(lineStart);
+    const indented = first === 32 || first === 9;
+    if (stop === lineStart || (indented && text.slice(lineStart, stop).trim() === '')) {
       finish();
       continue;
     }
     if (broken) continue;
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (last === undefined) broken = true;
-      else fields.set(last, `${fields.get(last) ?? ''}\n${line.slice(1)}`);
+    if (indented) {
+      if (!seenField) broken = true;
+      else if (last !== undefined) fields.set(last, `${fields.get(last) ?? ''}\n${text.slice(lineStart + 1, stop)}`);
       continue;
     }
-    const m = FIELD.exec(line);
-    if (m?.[1] === undefined) {
+    const colon = text.indexOf(':', lineStart);
+    const name = colon === -1 || colon >= stop ? '' : text.slice(lineStart, colon);
+    if (!FIELD_NAME.test(name)) {
       broken = true;
       continue;
     }
-    last = canonical(m[1]);
-    fields.set(last, m[2] ?? '');
+    seenField = true;
+    last = wanted.get(name.toLowerCase());
+    if (last !== undefined) fields.set(last, text.slice(colon + 1, stop).trim());
   }
   finish();
   return { stanzas, skipped };
-}
-
-/** `package` and `Package` are one field; the first letter of each dash-part is upper case. */
-function canonical(name: string): string {
-  return name
-    .split('-')
-    .map((p) => (p === '' ? p : p[0]!.toUpperCase() + p.slice(1).toLowerCase()))
-    .join('-');
 }
 
 /** Package states in which the files are on disk (dpkg(1)); config-files, half-installed, unpacked are not installed. */

@@ -129,10 +129,10 @@ async function readDatabase(loc: DatabaseLocation, distro: Distro | undefined, s
     case 'dpkg':
       return parseDpkg(await readDpkgTexts(loc.path), distro);
     case 'apk':
-      return parseApk(await readFile(loc.path, 'utf8'), distro);
+      return parseApk(await readText(loc.path), distro);
     case 'opkg': {
       const info = join(loc.path, '..', 'info');
-      return parseOpkg(await readFile(loc.path, 'utf8'), (name) => readOptional(join(info, `${name}.control`)), distro);
+      return parseOpkg(await readText(loc.path), (name) => readOptional(join(info, `${name}.control`)), distro);
     }
     case 'rpm-sqlite': {
       const lib = sqlite();
@@ -147,14 +147,19 @@ async function readDatabase(loc: DatabaseLocation, distro: Distro | undefined, s
 }
 
 async function readDpkgTexts(dir: string): Promise<{ status: string | undefined; updates: string[]; statusD: string[] }> {
-  const status = await readFile(join(dir, 'status'), 'utf8').catch(() => undefined);
+  const status = await readText(join(dir, 'status')).catch(() => undefined);
   const names = async (sub: string): Promise<string[]> => (await readdir(join(dir, sub)).catch(() => [] as string[])).sort();
   // The journal's files are NNNN; `tmp.i` is a record dpkg had not finished writing.
   const journal = (await names('updates')).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
-  const updates = await Promise.all(journal.map((n) => readFile(join(dir, 'updates', n), 'utf8').catch(() => '')));
+  const updates = await Promise.all(journal.map((n) => readText(join(dir, 'updates', n)).catch(() => '')));
   const distroless = (await names('status.d')).filter((n) => !n.endsWith('.md5sums') && !n.startsWith('.'));
-  const statusD = await Promise.all(distroless.map((n) => readFile(join(dir, 'status.d', n), 'utf8').catch(() => '')));
+  const statusD = await Promise.all(distroless.map((n) => readText(join(dir, 'status.d', n)).catch(() => '')));
   return { status, updates, statusD };
+}
+
+/** Read whole, then decoded once: readFile(path, 'utf8') decodes in chunks into a rope that the line scanner walks slowly. */
+async function readText(path: string): Promise<string> {
+  return (await readFile(path)).toString('utf8');
 }
 
 function readOptional(path: string): string | undefined {

@@ -11,7 +11,7 @@ const pkg = (name: string, version: string, architecture = 'amd64'): PackageReco
 
 describe('control stanzas', () => {
   it('joins continuation lines, accepts CRLF and a last stanza without newline', () => {
-    const { stanzas, skipped } = parseStanzas('Package: a\r\nDescription: one\r\n two\r\n .\r\n\r\npackage: b\nVersion: 1');
+    const { stanzas, skipped } = parseStanzas('Package: a\r\nDescription: one\r\n two\r\n .\r\n\r\npackage: b\nVersion: 1', ['Package', 'Version', 'Description']);
     expect(skipped).toBe(0);
     expect(stanzas.map((s) => Object.fromEntries(s))).toEqual([{ Package: 'a', Description: 'one\ntwo\n.' }, { Package: 'b', Version: '1' }]);
   });
