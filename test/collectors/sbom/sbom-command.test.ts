@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsPkg from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { loadSqlite } from '../../../collectors/sbom/index.js';
 import { packageFile } from '../../../src/package-root.js';
 
 const addFormats = addFormatsPkg as unknown as (ajv: Ajv) => Ajv;
@@ -27,8 +28,10 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 const validate = cycloneDxValidator();
 
 describe('iot-micro-agent sbom', () => {
+  const sqlite = loadSqlite();
   for (const name of ['dpkg', 'distroless', 'apk', 'opkg', 'rpm-sqlite']) {
-    it(`prints a CycloneDX 1.6 document of the "${name}" fixture that the official schema accepts`, () => {
+    const skip = name === 'rpm-sqlite' && !sqlite.ok ? ` (skipped: ${sqlite.reason})` : '';
+    it.skipIf(skip !== '')(`prints a CycloneDX 1.6 document of the "${name}" fixture that the official schema accepts${skip}`, () => {
       const r = cli('sbom', '--host-root', join(FIXTURES, name, 'root'));
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout) as { components: { purl: string; name: string }[]; specVersion: string };
