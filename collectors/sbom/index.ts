@@ -4,6 +4,7 @@ import type { Collector, CollectorFactory, CollectorOptions, CollectorStatus, Ev
 import { byKey, diffInventories, inventoryDigest } from './inventory-diff.js';
 import { loadInventoryState, saveInventoryState, type InventoryState } from './inventory-state.js';
 import { databaseIdentity, findDatabases, readInventory, type DatabaseLocation, type Inventory } from './package-databases.js';
+import { sortPackages } from './package-record.js';
 import { loadSqlite, type SqliteLoad } from './rpm-database.js';
 import { changeEvents, inventoryEvents } from './sbom-events.js';
 
@@ -61,20 +62,21 @@ export function createSbomCollectorWith(options: CollectorOptions, deps: SbomDep
     locations = await findDatabases(hostRoot);
     id = await databaseIdentity(locations);
     const inventory = await readInventory(hostRoot, locations, sqlite);
-    const failed = inventory.problems.filter((p) => !p.startsWith('unsupported:'));
     for (const problem of inventory.problems) out.error(problem);
     if (inventory.skipped > 0) out.error(`${inventory.skipped} unreadable package records skipped`);
     health = statusOf(inventory, locations.length, hostRoot);
-    // A database that failed to read is not a database that lost its packages: no diff until it reads again.
-    if (failed.length > 0 || stopped) return;
+    if (stopped) return;
     identity = id;
-    const digest = inventoryDigest(inventory.packages);
+    // A database that failed to read has not lost its packages: they stay as last reported until it reads again.
+    const kept = (state?.packages ?? []).filter((p) => inventory.failed.has(p.manager));
+    const packages = kept.length === 0 ? inventory.packages : sortPackages([...inventory.packages, ...kept]);
+    const digest = inventoryDigest(packages);
     if (fullDue) {
-      for (const e of inventoryEvents(inventory.packages, digest, now)) out.emit(e);
-      state = { digest, lastFullAt: now, packages: inventory.packages };
+      for (const e of inventoryEvents(packages, digest, now)) out.emit(e);
+      state = { digest, lastFullAt: now, packages };
     } else if (state !== undefined && digest !== state.digest) {
-      for (const e of changeEvents(diffInventories(byKey(state.packages), byKey(inventory.packages)), now)) out.emit(e);
-      state = { digest, lastFullAt: state.lastFullAt, packages: inventory.packages };
+      for (const e of changeEvents(diffInventories(byKey(state.packages), byKey(packages)), now)) out.emit(e);
+      state = { digest, lastFullAt: state.lastFullAt, packages };
     } else {
       return;
     }

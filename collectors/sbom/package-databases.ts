@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseApk } from './apk-database.js';
 import { parseDpkg, type DatabaseParse } from './dpkg-database.js';
 import { parseOpkg } from './opkg-database.js';
-import { sortPackages, type PackageRecord } from './package-record.js';
+import { sortPackages, type PackageManager, type PackageRecord } from './package-record.js';
 import { parseOsRelease, type Distro } from './purl.js';
 import { readRpmSqlite, type SqliteLoad } from './rpm-database.js';
 
@@ -25,6 +25,8 @@ export interface Inventory {
   readonly skipped: number;
   /** One line per database that is present but cannot be read ("unsupported: ..." or the error). */
   readonly problems: string[];
+  /** Managers with a database that failed to read this time (not the unsupported ones): their packages are unknown, not gone. */
+  readonly failed: Set<PackageManager>;
   readonly distro: Distro | undefined;
 }
 
@@ -107,6 +109,7 @@ export async function readInventory(hostRoot: string, locations: readonly Databa
   const distro = await readDistro(hostRoot);
   const packages: PackageRecord[] = [];
   const problems: string[] = [];
+  const failed = new Set<PackageManager>();
   let skipped = 0;
   for (const loc of locations) {
     try {
@@ -119,9 +122,10 @@ export async function readInventory(hostRoot: string, locations: readonly Databa
       skipped += parsed.skipped;
     } catch (err) {
       problems.push(`${loc.path}: ${err instanceof Error ? err.message : String(err)}`);
+      failed.add(loc.kind === 'rpm-sqlite' ? 'rpm' : (loc.kind as PackageManager));
     }
   }
-  return { packages: sortPackages(packages), skipped, problems, distro };
+  return { packages: sortPackages(packages), skipped, problems, failed, distro };
 }
 
 async function readDatabase(loc: DatabaseLocation, distro: Distro | undefined, sqlite: () => SqliteLoad): Promise<DatabaseParse | string> {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CHECK_INTERVAL_MS, createSbomCollector } from '../../../collectors/sbom/index.js';
+import { CHECK_INTERVAL_MS, createSbomCollector, loadSqlite } from '../../../collectors/sbom/index.js';
 import type { CollectedEvent } from '../../../src/events/event.js';
 import { buildMessage, toWireEvent } from '../../../src/events/envelope.js';
 import { messageValidator } from '../../../src/events/message-schema.js';
@@ -129,6 +129,36 @@ describe('SBoM collector', () => {
     // The timer's check reads real files: wait for it to land.
     await vi.waitFor(() => expect(sink.events).not.toEqual([]));
     expect(view(sink.events)).toEqual([['Periodic Inventory curl 7.88.1-10']]);
+    await c.stop();
+  });
+
+  it('sends the full inventory again when its saved state is corrupt', async () => {
+    const root = tempDir('sbom-host-');
+    const state = tempDir('sbom-state-');
+    writeStatus(root, { curl: '7.88.1-10' });
+    writeFileSync(join(state, 'sbom-inventory.json'), '{"digest": 42, "packages": [');
+    const { c, sink } = await started(root, state, new FakeClock());
+    expect(view(sink.events)).toEqual([['Periodic Inventory curl 7.88.1-10']]);
+    await c.stop();
+  });
+
+  const sqlite = loadSqlite();
+  it.skipIf(!sqlite.ok)(`keeps the packages of a database that stopped reading, and still reports the other databases' changes${sqlite.ok ? '' : ` (skipped: ${sqlite.reason})`}`, async () => {
+    const root = tempDir('sbom-host-');
+    writeStatus(root, { curl: '7.88.1-10' });
+    const rpmdb = join(root, 'var/lib/rpm/rpmdb.sqlite');
+    mkdirSync(join(root, 'var/lib/rpm'));
+    copyFileSync(join(import.meta.dirname, '../../fixtures/sbom/rpm-sqlite/root/var/lib/rpm/rpmdb.sqlite'), rpmdb);
+    const clock = new FakeClock();
+    const { c, sink } = await started(root, tempDir('sbom-state-'), clock);
+    expect(sink.events.flatMap((e) => e.payload)).toHaveLength(4);
+    sink.events.length = 0;
+    // The rpm database turns into something that is not SQLite: its packages are unknown now, not removed.
+    writeFileSync(rpmdb, 'not sqlite at all, '.repeat(100));
+    writeStatus(root, { curl: '7.88.1-11' });
+    await c.collect?.(sink);
+    expect(view(sink.events)).toEqual([['Triggered Updated curl 7.88.1-11 from 7.88.1-10']]);
+    expect(c.status?.()).toMatchObject({ state: 'degraded', detail: expect.stringContaining('rpmdb.sqlite') });
     await c.stop();
   });
 
