@@ -11,8 +11,10 @@ Usage:
   iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
   iot-micro-agent sim-hub [--port N] [--state-dir DIR] [--device ID]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
-  iot-micro-agent collect <process|login|connection> --once [--host-root DIR]
+  iot-micro-agent collect <process|login|connection|sbom> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
+  iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
+                                               print the installed packages as CycloneDX 1.6 JSON (default) or our payload items
   iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
   iot-micro-agent --help | --version
 
@@ -40,6 +42,7 @@ async function dispatch(argv: string[]): Promise<number> {
     'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
     collect: async () => (await import('./cli/collect-command.js')).collectCommand,
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
+    sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);
