@@ -1,5 +1,6 @@
 /** The polling loop: diff established sockets by inode, resolve owners of new ones, emit events. */
 import { endianness } from 'node:os';
+import { errorMessage } from '../../src/errors.js';
 import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { connectionEvent, directionOf, listeningKey, listeningPortsEvent } from './events.js';
 import { InodeOwners, readProcessInfo, type ProcessInfo } from './inode-owner.js';
@@ -77,7 +78,10 @@ export class ConnectionMonitor implements ConnectionCollector {
     if (this.cancelTimer) return;
     this.state = 'running';
     await this.tick(out);
-    this.cancelTimer = this.options.clock.setInterval(() => void this.tick(out), this.settings.pollIntervalMs);
+    this.cancelTimer = this.options.clock.setInterval(() => {
+      // the sink itself may throw (a gateway's own): log it, never leave a rejection behind
+      this.tick(out).catch((err: unknown) => this.options.log.warn({ reason: errorMessage(err) }, 'connection poll failed'));
+    }, this.settings.pollIntervalMs);
   }
 
   async stop(): Promise<void> {
