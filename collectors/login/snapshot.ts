@@ -5,8 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CollectedEvent, CollectorOptions } from '../types.js';
 import type { FileMark } from './incremental-file.js';
-import { SSHD_PROGRAMS } from './sshd-log-parse.js';
-import { parseJournalLine } from './journal-follower.js';
+import { JOURNAL_MATCHES, parseJournalLine } from './journal-follower.js';
 import { LoginMerger } from './login-merge.js';
 import { PasswdUsers, toLoginEvent } from './login-event.js';
 import { FileSource, type LoginSourceOverrides, type SourceKind, planSources } from './login-sources.js';
@@ -46,7 +45,7 @@ async function readWhole(path: string, kind: SourceKind, nowMs: number, session?
 function journalSnapshot(command: string, hostRoot: string, nowMs: number): Promise<LoginObservation[]> {
   const args = ['--output=json', '--no-pager', '--quiet', `--lines=${SNAPSHOT_JOURNAL_LINES}`];
   if (hostRoot !== '/' && hostRoot !== '') args.push(`--root=${hostRoot}`);
-  for (const p of SSHD_PROGRAMS) args.push(`SYSLOG_IDENTIFIER=${p}`);
+  args.push(...JOURNAL_MATCHES);
   return new Promise((resolve) => {
     execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
       if (err !== null && stdout === '') return resolve([]);
