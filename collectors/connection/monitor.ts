@@ -4,7 +4,7 @@ import { errorMessage } from '../../src/errors.js';
 import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { connectionEvent, directionOf, listeningKey, listeningPortsEvent } from './events.js';
 import { InodeOwners, readProcessInfo, type ProcessInfo } from './inode-owner.js';
-import { addressSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
+import { addressSelected, loopbackSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
 import { discoverNamespaces, type NetNamespace } from './namespaces.js';
 import { parseSocketLine, rowKind, type SocketRow } from './parse.js';
 import { readConnectionSettings, type ConnectionSettings } from './settings.js';
@@ -235,9 +235,10 @@ export class ConnectionMonitor implements ConnectionCollector {
     const present = [...table.names].sort().join(', ');
     const all = missing.length === listed.length;
     this.detail = all
-      ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${this.settings.includeLoopback ? ' except loopback' : ''}`
-      : `NetworkActivity_Devices: ${missing.join(', ')} not present; reporting ${listed.filter((n) => !missing.includes(n)).join(', ')}`;
-    if (all && this.state !== 'stopped') this.state = 'degraded';
+      ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${loopbackSelected(this.settings) ? ' except loopback' : ''}`
+      : `NetworkActivity_Devices: ${missing.join(', ')} not present (present: ${present}); reporting ${listed.filter((n) => !missing.includes(n)).join(', ')}`;
+    // a listed name that does not exist is a configuration error the admin must see in the twin
+    if (this.state !== 'stopped') this.state = 'degraded';
     this.warnOnce(out, this.detail);
   }
 

@@ -85,12 +85,17 @@ describe('connection collector on fixture trees', () => {
     await collector.stop();
   });
 
-  it('keeps running and names the missing one when only some listed interfaces exist', async () => {
+  it('is degraded and names the missing one when only some listed interfaces exist', async () => {
     const collector = createConnectionMonitor(options(join(FIXTURES, 'host-tables'), { NetworkActivity_Devices: 'eth0,wlan0' }));
     const sink = new RecordingSink();
     await collector.start!(sink);
-    expect(collector.status!()).toEqual({ state: 'running', detail: 'NetworkActivity_Devices: wlan0 not present; reporting eth0' });
+    expect(collector.status!()).toEqual({ state: 'degraded', detail: 'NetworkActivity_Devices: wlan0 not present (present: eth0, lo); reporting eth0' });
     await collector.stop();
+  });
+
+  it('reports loopback connections when lo is listed, without IncludeLoopback', async () => {
+    const { sink } = await runCase('host-tables', { NetworkActivity_Devices: 'lo' });
+    expect(sink.named('ConnectionCreate').map((e) => e.payload[0]?.['LocalAddress'])).toEqual(['127.0.0.1']);
   });
 
   it('treats connections open at start as a baseline and schedules polls at the configured interval', async () => {

@@ -110,6 +110,30 @@ describe('connection collector on this host (loopback)', () => {
     expect(listening?.payload.some((p) => p['LocalPort'] === String(port))).toBe(false);
   });
 
+  it('records loopback connections and listeners when NetworkActivity_Devices names lo, or any with IncludeLoopback', async () => {
+    for (const settings of [{ NetworkActivity_Devices: 'lo' }, { NetworkActivity_Devices: 'eth0, lo' }, { NetworkActivity_Devices: '*', NetworkActivity_IncludeLoopback: true }]) {
+      const { collector, sink } = await started(settings);
+      const v4 = await tcpPair('127.0.0.1');
+      const v6 = await tcpPair('::1');
+      await collector.poll(sink);
+      await collector.collect!(sink);
+      const name = JSON.stringify(settings);
+      expect(connectionsOn(sink.events, v4.port).map((p) => p['Direction']).sort(), name).toEqual(['In', 'Out']);
+      expect(connectionsOn(sink.events, v6.port).map((p) => p['Direction']).sort(), name).toEqual(['In', 'Out']);
+      const listening = sink.events.find((e) => e.name === 'ListeningPorts')?.payload ?? [];
+      expect(listening.filter((p) => [String(v4.port), String(v6.port)].includes(String(p['LocalPort']))).map((p) => p['LocalAddress']).sort(), name).toEqual(['127.0.0.1', '::1']);
+    }
+  });
+
+  it('is degraded and names a listed interface that does not exist, while still recording the others', async () => {
+    const { collector, sink } = await started({ NetworkActivity_Devices: 'lo,nosuchif0' });
+    const { port } = await tcpPair('127.0.0.1');
+    await collector.poll(sink);
+    expect(collector.status!()).toEqual({ state: 'degraded', detail: expect.stringMatching(/^NetworkActivity_Devices: nosuchif0 not present \(present: .*\blo\b.*\); reporting lo$/) });
+    expect(sink.errors.filter((e) => e.includes('nosuchif0'))).toHaveLength(1);
+    expect(connectionsOn(sink.events, port)).toHaveLength(2);
+  });
+
   it('does not report a connection twice and touches no /proc/<pid>/fd when nothing changed', async () => {
     const { collector, sink } = await started(LOOPBACK);
     const { port } = await tcpPair('127.0.0.1');
