@@ -153,14 +153,23 @@ class LoginCollector implements Collector {
 
   private warn(message: string): void {
     this.options.log.warn(message);
-    this.out?.error(message);
+    this.tell(message);
   }
 
   private problem(message: string): void {
     if (this.reported.has(message)) return;
     this.reported.add(message);
     this.options.log.warn(message);
-    this.out?.error(message);
+    this.tell(message);
+  }
+
+  /** Problems are reported from stream handlers and catch blocks: a sink that throws must not escape from there. */
+  private tell(message: string): void {
+    try {
+      this.out?.error(message);
+    } catch (err) {
+      this.options.log.warn({ reason: errorMessage(err) }, 'the sink refused a login collector problem');
+    }
   }
 
   private async save(): Promise<void> {

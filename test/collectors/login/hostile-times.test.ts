@@ -2,6 +2,7 @@ import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLoginCollector, loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
+import type { EventSink } from '../../../collectors/types.js';
 import { ManualClock, RecordingSink, options, payloadOf, pollUntil, tempDir } from './helpers.js';
 
 /** Every unhandled rejection while a test runs; a collector must never leave one. */
@@ -69,6 +70,30 @@ describe('Login collector under impossible record times', () => {
     expect(rejections).toEqual([]);
     expect(sink.events.map((e) => payloadOf(e)['UserName'])).toEqual(['alice']);
     expect(sink.errors.filter((e) => e.includes('impossible time'))).toHaveLength(1);
+  });
+
+  it('leaves no unhandled rejection when the sink throws on every event and every error', async () => {
+    const pamLog = join(root, 'var/lib/iot-micro-agent/pam.log');
+    writeFileSync(pamLog, '');
+    let calls = 0;
+    const sink: EventSink = {
+      emit: () => {
+        calls++;
+        throw new Error('the gateway refused the event');
+      },
+      error: () => {
+        calls++;
+        throw new Error('the gateway refused the error too');
+      },
+    };
+    const collector = createLoginCollector(options(root, state, clock, { Login_UsePAM: true }));
+    await collector.start?.(sink);
+    appendFileSync(pamLog, pamLine('100000000000000000000', 'mallory') + pamLine('1709294400', 'alice'));
+    await pollUntil(clock, () => calls >= 3); // the impossible time, alice's event, the dropped event
+    await collector.stop();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(rejections).toEqual([]);
   });
 
   it('leaves a hostile PAM line out of collect --once instead of throwing', async () => {
