@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loginCollectorFactory } from '../../../collectors/login/index.js';
+import { loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
 import { parseJournalLine } from '../../../collectors/login/journal-follower.js';
 import { ManualClock, RecordingSink, fixtures, options, payloadOf, pollUntil, tempDir } from './helpers.js';
 
@@ -44,6 +44,20 @@ describe('journal entries are trusted by the fields journald sets, not by SYSLOG
       '_UID=0', 'SYSLOG_IDENTIFIER=sshd', 'SYSLOG_IDENTIFIER=sshd-session', 'SYSLOG_IDENTIFIER=sshd-auth',
       '+', '_COMM=sshd', '_COMM=sshd-session', '_COMM=sshd-auth',
     ]);
+  });
+
+  it('leaves the forged entries out of collect --once and asks journalctl only for root\'s and sshd\'s entries', async () => {
+    const bin = await tempDir('bin');
+    const command = join(bin, 'journalctl');
+    const argsLog = join(bin, 'args.log');
+    // the one-shot read waits for journalctl to exit: this stand-in prints the lines and exits
+    writeFileSync(command, `#!${process.execPath}\nconst fs = require('node:fs');\nfs.writeFileSync(${JSON.stringify(argsLog)}, JSON.stringify(process.argv.slice(2)));\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(join(fixtures, 'journal-trust.jsonl'))}));\n`);
+    chmodSync(command, 0o755);
+    const root = await tempDir('root');
+    const events = await snapshotLogins(options(root, await tempDir('state'), new ManualClock(NOW)), { journalctl: command });
+    expect(events.map((e) => `${String(payloadOf(e)['Operation'])} ${String(payloadOf(e)['UserName'])}`)).toEqual(['Login iotmatest', 'Logout iotmatest', 'LoginFailed nosuchuser']);
+    const args = JSON.parse(readFileSync(argsLog, 'utf8')) as string[];
+    expect(args).toEqual(expect.arrayContaining(['--lines=2000', '_UID=0', '+', '_COMM=sshd']));
   });
 
   it('takes from sshd\'s unprivileged session child only the end of the session', () => {
