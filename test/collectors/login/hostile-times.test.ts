@@ -1,9 +1,9 @@
-import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLoginCollector, loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
 import type { EventSink } from '../../../collectors/types.js';
-import { ManualClock, RecordingSink, options, payloadOf, pollUntil, tempDir } from './helpers.js';
+import { ManualClock, RecordingSink, options, payloadOf, pollUntil, standInJournalctl, tempDir } from './helpers.js';
 
 /** Every unhandled rejection while a test runs; a collector must never leave one. */
 const rejections: unknown[] = [];
@@ -53,16 +53,13 @@ describe('Login collector under impossible record times', () => {
   });
 
   it('skips a journal entry whose timestamp is beyond any date, without an unhandled rejection', async () => {
-    const bin = await tempDir('bin');
-    const fake = join(bin, 'journalctl');
     const entry = (micros: string, user: string, cursor: string): string =>
       JSON.stringify({ __CURSOR: cursor, __REALTIME_TIMESTAMP: micros, _PID: '900', _UID: '0', _COMM: 'sshd', _EXE: '/usr/sbin/sshd', SYSLOG_IDENTIFIER: 'sshd', MESSAGE: `Failed password for ${user} from 203.0.113.9 port 40222 ssh2` });
-    const lines = [entry('99999999999999999999999', 'mallory', 'c1'), entry('1709294400000000', 'alice', 'c2')].join('\n');
-    // a stand-in journalctl that prints two entries and stays alive like `-f`
-    writeFileSync(fake, `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(`${lines}\n`)});\nsetInterval(() => {}, 1000);\n`);
-    chmodSync(fake, 0o755);
+    const jsonl = join(await tempDir('journal'), 'entries.jsonl');
+    writeFileSync(jsonl, `${entry('99999999999999999999999', 'mallory', 'c1')}\n${entry('1709294400000000', 'alice', 'c2')}\n`);
+    const { command } = await standInJournalctl(jsonl);
     const sink = new RecordingSink();
-    const collector = loginCollectorFactory({ journalctl: fake })(options(root, state, clock));
+    const collector = loginCollectorFactory({ journalctl: command })(options(root, state, clock));
     await collector.start?.(sink);
     // the stand-in is a node process: under load it can take seconds to print
     await pollUntil(clock, () => sink.events.length > 0, 1000);

@@ -1,23 +1,13 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
 import { parseJournalLine } from '../../../collectors/login/journal-follower.js';
-import { ManualClock, RecordingSink, fixtures, options, payloadOf, pollUntil, tempDir } from './helpers.js';
+import { ManualClock, RecordingSink, fixtures, journalctlCalls, options, payloadOf, pollUntil, standInJournalctl, tempDir } from './helpers.js';
 
 const NOW = Date.parse('2026-12-02T01:00:00Z');
 const summary = (sink: RecordingSink): string[] =>
   sink.events.map((e) => `${String(payloadOf(e)['Operation'])} ${String(payloadOf(e)['UserName'])}`);
-
-/** A stand-in journalctl: records its argv, prints the given journal lines, then stays alive like `-f`. */
-async function standInJournalctl(jsonl: string): Promise<{ command: string; argsLog: string }> {
-  const bin = await tempDir('bin');
-  const command = join(bin, 'journalctl');
-  const argsLog = join(bin, 'args.log');
-  writeFileSync(command, `#!${process.execPath}\nconst fs = require('node:fs');\nfs.appendFileSync(${JSON.stringify(argsLog)}, JSON.stringify(process.argv.slice(2)) + '\\n');\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(jsonl)}));\nsetInterval(() => {}, 1000);\n`);
-  chmodSync(command, 0o755);
-  return { command, argsLog };
-}
 
 describe('journal entries are trusted by the fields journald sets, not by SYSLOG_IDENTIFIER', () => {
   // journal-trust.jsonl: a real systemd-journald 252 and a real OpenSSH 9.2 sshd; the forgeries are
@@ -38,7 +28,7 @@ describe('journal entries are trusted by the fields journald sets, not by SYSLOG
     expect(payloadOf(sink.events[0])).toMatchObject({ ProcessId: 24076, UserId: '1001', RemoteAddress: '127.0.0.1', RemotePort: '43478' });
     const forged = sink.events.filter((e) => ['root', 'admin'].includes(String(payloadOf(e)['UserName'])));
     expect(forged).toEqual([]);
-    const [args] = readFileSync(argsLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+    const [args] = journalctlCalls(argsLog);
     // root's entries tagged sshd, or a process named sshd; a user's `logger -t sshd` matches neither
     expect(args?.slice(args.indexOf('_UID=0'))).toEqual([
       '_UID=0', 'SYSLOG_IDENTIFIER=sshd', 'SYSLOG_IDENTIFIER=sshd-session', 'SYSLOG_IDENTIFIER=sshd-auth',
@@ -47,17 +37,11 @@ describe('journal entries are trusted by the fields journald sets, not by SYSLOG
   });
 
   it('leaves the forged entries out of collect --once and asks journalctl only for root\'s and sshd\'s entries', async () => {
-    const bin = await tempDir('bin');
-    const command = join(bin, 'journalctl');
-    const argsLog = join(bin, 'args.log');
-    // the one-shot read waits for journalctl to exit: this stand-in prints the lines and exits
-    writeFileSync(command, `#!${process.execPath}\nconst fs = require('node:fs');\nfs.writeFileSync(${JSON.stringify(argsLog)}, JSON.stringify(process.argv.slice(2)));\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(join(fixtures, 'journal-trust.jsonl'))}));\n`);
-    chmodSync(command, 0o755);
+    const { command, argsLog } = await standInJournalctl(join(fixtures, 'journal-trust.jsonl'), true);
     const root = await tempDir('root');
     const events = await snapshotLogins(options(root, await tempDir('state'), new ManualClock(NOW)), { journalctl: command });
     expect(events.map((e) => `${String(payloadOf(e)['Operation'])} ${String(payloadOf(e)['UserName'])}`)).toEqual(['Login iotmatest', 'Logout iotmatest', 'LoginFailed nosuchuser']);
-    const args = JSON.parse(readFileSync(argsLog, 'utf8')) as string[];
-    expect(args).toEqual(expect.arrayContaining(['--lines=2000', '_UID=0', '+', '_COMM=sshd']));
+    expect(journalctlCalls(argsLog)[0]).toEqual(expect.arrayContaining(['--lines=2000', '_UID=0', '+', '_COMM=sshd']));
   });
 
   it('takes from sshd\'s unprivileged session child only the end of the session', () => {
