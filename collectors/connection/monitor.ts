@@ -232,7 +232,9 @@ export class ConnectionMonitor implements ConnectionCollector {
       if (this.state === 'degraded') this.state = 'running';
       return;
     }
-    const present = [...table.names].sort().join(', ');
+    const names = [...table.names].sort();
+    // a host with many containers has dozens of veths: the status stays one readable line
+    const present = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (${names.length} in all)` : names.join(', ');
     const all = missing.length === listed.length;
     this.detail = all
       ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${loopbackSelected(this.settings) ? ' except loopback' : ''}`
