@@ -57,7 +57,7 @@ describe('connection collector with a sink that throws', () => {
     await new Promise<void>((r) => client.once('connect', () => r()));
     clock.fire();
     // the timed poll runs on its own; wait until it reached the sink, then one more turn for a rejection to surface
-    for (let i = 0; i < 200 && emits === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && emits === 0; i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 0));
     expect(emits).toBeGreaterThan(0);

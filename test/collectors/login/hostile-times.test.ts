@@ -39,9 +39,9 @@ describe('Login collector under impossible record times', () => {
     const collector = createLoginCollector(options(root, state, clock, { Login_UsePAM: true }));
     await collector.start?.(sink);
     appendFileSync(pamLog, pamLine('100000000000000000000', 'mallory') + pamLine('1709294400', 'alice'));
-    await pollUntil(clock, () => sink.events.length > 0);
+    await pollUntil(clock, () => sink.events.length > 0, 1000);
     appendFileSync(pamLog, pamLine('100000000000000000000', 'mallory') + pamLine('1709294401', 'bob'));
-    await pollUntil(clock, () => sink.events.length > 1);
+    await pollUntil(clock, () => sink.events.length > 1, 1000);
     const status = collector.status?.();
     await collector.stop();
     expect(rejections).toEqual([]);
@@ -86,7 +86,7 @@ describe('Login collector under impossible record times', () => {
     const collector = createLoginCollector(options(root, state, clock, { Login_UsePAM: true }));
     await collector.start?.(sink);
     appendFileSync(pamLog, pamLine('100000000000000000000', 'mallory') + pamLine('1709294400', 'alice'));
-    await pollUntil(clock, () => calls >= 3); // the impossible time, alice's event, the dropped event
+    await pollUntil(clock, () => calls >= 3, 1000); // the impossible time, alice's event, the dropped event
     await collector.stop();
     await new Promise((r) => setImmediate(r));
     expect(calls).toBeGreaterThanOrEqual(3);

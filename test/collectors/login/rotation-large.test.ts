@@ -38,7 +38,7 @@ describe('a rotated login file larger than one read', () => {
     expect(statSync(log).size).toBeGreaterThan(MAX_READ_BYTES * 1.5);
     renameSync(log, `${log}.1`);
     writeFileSync(log, failed(4, 'afterrotation'));
-    await pollUntil(clock, () => sink.events.length >= 4);
+    await pollUntil(clock, () => sink.events.length >= 4, 1000); // condition-based: returns as soon as all arrived
     await collector.stop();
     expect(users(sink)).toEqual(['first', 'past4mib', 'last', 'afterrotation']);
     expect(sink.errors).toEqual([]);
@@ -59,7 +59,7 @@ describe('a rotated login file larger than one read', () => {
     appendFileSync(btmp, Buffer.concat([mallory, filler, root2]));
     renameSync(btmp, `${btmp}.1`);
     writeFileSync(btmp, mallory);
-    await pollUntil(clock, () => sink.events.length >= 3);
+    await pollUntil(clock, () => sink.events.length >= 3, 1000);
     await collector.stop();
     expect(users(sink)).toEqual(['mallory', 'root', 'mallory']);
     expect(sink.errors).toEqual([]);
