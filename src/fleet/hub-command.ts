@@ -1,7 +1,8 @@
 /** `iot-micro-agent hub create-module|verify|configure`: the module's portal workflow as commands on the service API. */
 import { readFile } from 'node:fs/promises';
 import { parseDuration, parseOptions, stringOption } from '../cli/options.js';
-import { UserInputError } from '../errors.js';
+import { AgentError, UserInputError } from '../errors.js';
+import { redactText } from '../log.js';
 import { configureModules } from './configure-modules.js';
 import { createModules, type FleetTarget } from './create-modules.js';
 import { desiredFromFile, desiredFromSets, invalidKeys } from './desired-input.js';
@@ -141,6 +142,11 @@ export async function hubCommand(args: string[], io: HubCommandIo = { out: proce
     if (outcomes.some((o) => o.state === 'failed' || o.state === 'error' || o.state === 'missing')) return 1;
     if (outcomes.some((o) => o.state === 'timeout')) return 3;
     return 0;
+  } catch (err) {
+    // The hub answered with an error or could not be reached: one line, not a stack trace.
+    if (!(err instanceof AgentError) || err instanceof UserInputError) throw err;
+    io.err.write(`iot-micro-agent hub ${sub}: ${redactText(err.message)}\n`);
+    return 1;
   } finally {
     service.close();
   }

@@ -36,6 +36,22 @@ export interface ServiceCallStats {
 export class ServiceAuthError extends UserInputError {}
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Network failures worth another try; anything else (a certificate the CA does not vouch for, no such host) is final. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+function isTransient(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === undefined ? /no answer within|socket hang up/.test(err.message) : TRANSIENT_CODES.has(code);
+}
+
+function permanentFailure(err: Error, where: string): Error {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (/CERT|SIGNATURE|ALTNAME|SELF_SIGNED|ISSUER/.test(code)) {
+    return new UserInputError(`cannot verify the TLS certificate of ${where} (${code}): pass --trusted-ca-file FILE or set NODE_EXTRA_CA_CERTS for a private CA`);
+  }
+  if (code === 'ENOTFOUND') return new UserInputError(`cannot resolve the hub's host name in ${where}: check HostName (or GatewayHostName)`);
+  return new AgentError('HubUnreachableError', `cannot reach the hub at ${where}: ${err.message}`, false);
+}
 const BACKOFF = { initialMs: 1_000, maxMs: 60_000 };
 
 export class ServiceClient {
@@ -65,6 +81,7 @@ export class ServiceClient {
         response = await this.once(method, path, body, headers);
       } catch (err) {
         failure = err instanceof Error ? err : new Error(String(err));
+        if (!isTransient(failure)) throw permanentFailure(failure, this.where());
       }
       if (response && (response.status === 401 || response.status === 403)) {
         throw new ServiceAuthError(`the hub ${this.hubName} refused the service credentials (HTTP ${response.status}${errorCodeOf(response.body)}): `
