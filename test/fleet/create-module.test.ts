@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedHub, type ServiceCall } from '../../src/sim-hub/index.js';
-import { hubCli, hubEnv, modulesOnHub, spawnHubCli } from './fleet-cli.js';
+import { CLI_TEST_TIMEOUT, hubCli, hubEnv, modulesOnHub, spawnHubCli } from './fleet-cli.js';
 
 let hub: SimulatedHub;
 let dir: string;
@@ -34,7 +34,7 @@ describe('hub create-module --all-devices', () => {
     const second = await hubCli(['create-module', '--all-devices', '--json'], hubEnv(hub));
     expect(second.code).toBe(0);
     expect(json(second.stdout)).toMatchObject({ created: 0, alreadyHad: DEVICES, bulkCalls: 0 });
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('still finishes when the hub throttles, and says it waited', async () => {
     hub.throttleService(2, 1);
@@ -44,7 +44,7 @@ describe('hub create-module --all-devices', () => {
     expect(r.stdout).toMatch(/throttled 2 times, waited 2s/);
     expect(r.stderr).toContain('throttled by the hub, waiting 1s');
     expect(modulesOnHub(hub, 'Throttled')).toBe(DEVICES);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('finishes on rerun after being killed part way', async () => {
     let bulkDone = 0;
@@ -66,13 +66,13 @@ describe('hub create-module --all-devices', () => {
     expect(rerun.code).toBe(0);
     expect(json(rerun.stdout)).toMatchObject({ created: 150, alreadyHad: 100 });
     expect(modulesOnHub(hub, 'Interrupted')).toBe(DEVICES);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('creates only on the devices the query selects', async () => {
     const r = await hubCli(['create-module', '--all-devices', '--query', "WHERE deviceId = 'sim-device-0007'", '--module-id', 'Picked', '--json'], hubEnv(hub));
     expect(json(r.stdout)).toMatchObject({ devices: 1, created: 1 });
     expect(modulesOnHub(hub, 'Picked')).toBe(1);
-  });
+  }, CLI_TEST_TIMEOUT);
 });
 
 describe('hub create-module --device, verify and the errors', () => {
@@ -90,7 +90,7 @@ describe('hub create-module --device, verify and the errors', () => {
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/Login_Disabled.*Not_A_Key/);
     expect(modulesOnHub(hub, 'Refused')).toBe(0);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('tells a device with the module from one without it', async () => {
     const withIt = await hubCli(['verify', '--device', 'sim-device-0001'], hubEnv(hub));
@@ -102,7 +102,7 @@ describe('hub create-module --device, verify and the errors', () => {
     const fleet = await hubCli(['verify', '--all-devices', '--module-id', 'Picked', '--json'], hubEnv(hub));
     expect(fleet.code).toBe(1);
     expect(json(fleet.stdout)['summary']).toMatchObject({ withModule: 1, withoutModule: DEVICES });
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('says in one line, with exit 2, that the service key is wrong', async () => {
     const wrong = hub.serviceConnectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`);
@@ -113,7 +113,7 @@ describe('hub create-module --device, verify and the errors', () => {
     expect(lines[0]).toMatch(/refused the service credentials \(HTTP 401/);
     expect(r.stderr).not.toContain(Buffer.alloc(32, 7).toString('base64'));
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
-  });
+  }, CLI_TEST_TIMEOUT);
 
   it('reaches the hub with --trusted-ca-file instead of NODE_EXTRA_CA_CERTS', async () => {
     const env = { ...hubEnv(hub), NODE_EXTRA_CA_CERTS: '' };
@@ -123,5 +123,5 @@ describe('hub create-module --device, verify and the errors', () => {
     const r = await hubCli(['verify', '--device', 'sim-device-0001', '--trusted-ca-file', hub.caFile], env);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^sim-device-0001/);
-  });
+  }, CLI_TEST_TIMEOUT);
 });

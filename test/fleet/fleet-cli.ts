@@ -4,6 +4,8 @@ import { packageFile } from '../../src/package-root.js';
 import type { SimulatedHub } from '../../src/sim-hub/index.js';
 
 export const CLI = packageFile('dist', 'src', 'cli.js');
+/** Each test starts the CLI a few times; on a loaded 2-core machine one start alone can take seconds. */
+export const CLI_TEST_TIMEOUT = 120_000;
 
 export interface CliResult {
   code: number;
