@@ -173,8 +173,8 @@ export class HubService {
     const items: Record<string, unknown>[] = [];
     let last: string | undefined;
     let more = false;
-    for (const { key, record } of keyed) {
-      if (after !== undefined && key <= after) continue;
+    for (let i = after === undefined ? 0 : firstAfter(keyed, after); i < keyed.length; i++) {
+      const { key, record } = keyed[i] as (typeof keyed)[number];
       const doc = parsed.source === 'devices' ? deviceTwinJson(record, this.activityOf(record.deviceId)) : this.moduleTwinOf(record);
       if (!parsed.matches(doc)) continue;
       if (items.length === pageSize) { more = true; break; }
@@ -290,6 +290,18 @@ export class HubService {
   private checkEtag(ifMatch: string | undefined, etag: string): void {
     if (!etagMatches(ifMatch, etag)) throw new ServiceError(412, 'PreconditionFailed', `the etag is ${etag}, not ${ifMatch ?? ''}`);
   }
+}
+
+/** Index of the first entry whose key sorts after `after` (entries sorted by key). */
+function firstAfter(sorted: { key: string }[], after: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid]?.key ?? '') <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function requestedKey(body: unknown): string | undefined {
