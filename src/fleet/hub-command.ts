@@ -7,13 +7,12 @@ import { configureModules } from './configure-modules.js';
 import { createModules, type FleetTarget } from './create-modules.js';
 import { desiredFromFile, desiredFromSets, invalidKeys } from './desired-input.js';
 import { printConfigure, printCreate, printVerify, type Output } from './fleet-output.js';
+import { DEFAULT_MODULE_ID } from './module-id.js';
 import { moduleStatuses, summarize } from './module-status.js';
 import { Progress, formatDuration } from './progress.js';
 import { RegistryClient, type Doc } from './registry-client.js';
 import { ServiceClient } from './service-client.js';
 import { loadServiceConnection } from './service-connection.js';
-
-export const DEFAULT_MODULE_ID = 'DefenderIotMicroAgent';
 
 const USAGE = `usage:
   iot-micro-agent hub create-module (--device ID | --all-devices [--query "WHERE ..."]) [--desired FILE]

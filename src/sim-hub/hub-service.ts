@@ -5,7 +5,8 @@ import type { ModuleAddress } from './sas-auth.js';
 import {
   NEVER, ServiceError, deviceJson, deviceTwinJson, etagMatches, etagOf, moduleJson, moduleTwinJson, twinEtag, type Activity,
 } from './service-documents.js';
-import { QuerySyntaxError, parseQuery, type QuerySource } from './service-query.js';
+import { decodeContinuation, encodeContinuation, firstAfter } from './query-continuation.js';
+import { QuerySyntaxError, parseQuery } from './service-query.js';
 import { isPlainObject, TwinUpdateError, type TwinStore } from './twin-store.js';
 
 /** Entries per bulk registry call, as on IoT Hub. */
@@ -292,35 +293,9 @@ export class HubService {
   }
 }
 
-/** Index of the first entry whose key sorts after `after` (entries sorted by key). */
-function firstAfter(sorted: { key: string }[], after: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid]?.key ?? '') <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function requestedKey(body: unknown): string | undefined {
   const auth = isPlainObject(body) ? body['authentication'] : undefined;
   const symmetric = isPlainObject(auth) ? auth['symmetricKey'] : undefined;
   const key = isPlainObject(symmetric) ? symmetric['primaryKey'] : undefined;
   return typeof key === 'string' && key.length > 0 ? key : undefined;
-}
-
-function encodeContinuation(source: QuerySource, lastKey: string): string {
-  return Buffer.from(JSON.stringify({ s: source, k: lastKey })).toString('base64');
-}
-
-function decodeContinuation(token: string, source: QuerySource): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { s?: unknown; k?: unknown };
-    if (parsed.s === source && typeof parsed.k === 'string') return parsed.k;
-  } catch {
-    // falls through to the error below
-  }
-  throw new ServiceError(400, 'ArgumentInvalid', 'x-ms-continuation does not belong to this query');
 }

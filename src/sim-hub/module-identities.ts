@@ -1,7 +1,7 @@
 /** The hub's identity registry: devices and their module identities with SAS keys. */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-export const DEFAULT_MODULE_ID = 'DefenderIotMicroAgent';
+export { DEFAULT_MODULE_ID } from '../fleet/module-id.js';
 
 export interface ModuleIdentity {
   deviceId: string;
