@@ -75,6 +75,21 @@ describe('hub create-module --all-devices', () => {
   }, CLI_TEST_TIMEOUT);
 });
 
+describe('hub configure --all-devices', () => {
+  it('patches every selected module twin and sums up the answers by state', async () => {
+    const query = "WHERE deviceId = 'sim-device-0001' OR deviceId = 'sim-device-0002'";
+    for (const id of ['sim-device-0001', 'sim-device-0002']) hub.createModule(id);
+    const r = await hubCli(['configure', '--all-devices', '--query', query, '--set', 'Process_CacheSize=512', '--json'], hubEnv(hub));
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)['summary']).toEqual({ patched: 2 });
+    for (const id of ['sim-device-0001', 'sim-device-0002']) expect(hub.getTwin(id, 'DefenderIotMicroAgent').desired['Process_CacheSize']).toBe(512);
+    expect(hub.getTwin('sim-device-0003', 'DefenderIotMicroAgent').desired['Process_CacheSize']).toBeUndefined();
+    const waited = await hubCli(['configure', '--all-devices', '--query', query, '--set', 'Process_CacheSize=256', '--wait', '1s'], hubEnv(hub));
+    expect(waited.code).toBe(3);
+    expect(waited.stdout).toMatch(/timeout\s+2/);
+  }, CLI_TEST_TIMEOUT);
+});
+
 describe('hub create-module --device, verify and the errors', () => {
   it('seeds desired properties from --desired and refuses an invalid file before touching the hub', async () => {
     hub.service.seedDevices(1, 'seeded-');
