@@ -78,7 +78,7 @@ describe('hub create-module --all-devices', () => {
 describe('hub configure --all-devices', () => {
   it('patches every selected module twin and sums up the answers by state', async () => {
     const query = "WHERE deviceId = 'sim-device-0001' OR deviceId = 'sim-device-0002'";
-    for (const id of ['sim-device-0001', 'sim-device-0002']) hub.createModule(id);
+    for (const id of ['sim-device-0001', 'sim-device-0002', 'sim-device-0003']) hub.createModule(id);
     const r = await hubCli(['configure', '--all-devices', '--query', query, '--set', 'Process_CacheSize=512', '--json'], hubEnv(hub));
     expect(r.code).toBe(0);
     expect(json(r.stdout)['summary']).toEqual({ patched: 2 });
