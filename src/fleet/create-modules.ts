@@ -72,7 +72,8 @@ export async function createModules(options: CreateModulesOptions): Promise<Crea
   for (let i = 0; i < missing.length; i += BULK_LIMIT) {
     const batch = missing.slice(i, i + BULK_LIMIT);
     const entries: BulkEntry[] = batch.map((id) => ({
-      id, moduleId, importMode: 'create', ...(options.desired ? { properties: { desired: options.desired } } : {}),
+      id, moduleId, importMode: 'create', authentication: { type: 'sas', symmetricKey: { primaryKey: '', secondaryKey: '' } },
+      ...(options.desired ? { properties: { desired: options.desired } } : {}),
     }));
     const errors = await registry.bulk(entries);
     const failedHere = new Set<string>();

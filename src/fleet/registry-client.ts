@@ -14,6 +14,8 @@ export interface BulkEntry {
   id: string;
   moduleId: string;
   importMode: 'create';
+  /** empty keys: the hub generates them, as azure-iothub asks for */
+  authentication: { type: 'sas'; symmetricKey: { primaryKey: ''; secondaryKey: '' } };
   properties?: { desired: Doc };
 }
 
