@@ -71,6 +71,10 @@ export async function hubCommand(args: string[], io: HubCommandIo = { out: proce
   }
   if (!['create-module', 'verify', 'configure'].includes(sub)) throw new UserInputError(`unknown hub command ${JSON.stringify(sub.slice(0, 40))}\n${USAGE}`);
   const { values, positionals } = parseOptions(rest, OPTIONS);
+  if (values['help'] === true) {
+    io.out.write(`${USAGE}\n`);
+    return 0;
+  }
   if (positionals.length > 0) throw new UserInputError(`unexpected argument ${JSON.stringify(positionals[0]?.slice(0, 40))}\n${USAGE}`);
   const target = targetOf(values);
   const moduleId = stringOption(values, 'module-id') ?? DEFAULT_MODULE_ID;
