@@ -14,6 +14,8 @@ Usage:
   iot-micro-agent collect <process|login|connection> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
   iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
+  iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
+                                               write the connection string (stdin by default) mode 0600, owned by the service user
   iot-micro-agent --help | --version
 
 Environment:
@@ -40,6 +42,7 @@ async function dispatch(argv: string[]): Promise<number> {
     'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
     collect: async () => (await import('./cli/collect-command.js')).collectCommand,
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
+    provision: async () => (await import('./cli/provision-command.js')).provisionCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);
