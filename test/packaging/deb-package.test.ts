@@ -39,11 +39,32 @@ function installedVersion(pkg: string): string | undefined {
     return undefined;
   }
 }
+/** dpkg with the arguments; waits while another dpkg or apt holds the lock (other work on this machine). */
+async function dpkg(...args: string[]): Promise<void> {
+  const end = Date.now() + 180_000;
+  for (;;) {
+    try {
+      await run('dpkg', args);
+      return;
+    } catch (err) {
+      if (!/lock/.test(String((err as { stderr?: string }).stderr)) || Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
+/** Known to dpkg in any state (installed, or removed with its config files left). */
+function knownToDpkg(pkg: string): boolean {
+  try {
+    return !execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).endsWith(' not-installed');
+  } catch {
+    return false;
+  }
+}
 const skipReason = process.platform !== 'linux' ? 'not Linux'
   : process.geteuid?.() !== 0 ? 'needs root (dpkg -i, setpriv)'
   : !has('dpkg-deb') || !has('dpkg') ? 'dpkg is missing'
   : !has('setpriv') ? 'setpriv is missing (apt-get install util-linux)'
-  : installedVersion('iot-micro-agent') !== undefined ? 'iot-micro-agent is installed on this machine; the test will not replace it'
+  : knownToDpkg('iot-micro-agent') ? 'iot-micro-agent is installed on this machine; the test will not replace it'
   : undefined;
 if (skipReason) console.warn(`[deb package] skipped: ${skipReason}`);
 
@@ -65,7 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (skipReason) return;
-  if (installedVersion('iot-micro-agent') !== undefined) await run('dpkg', ['--purge', 'iot-micro-agent']).catch(() => undefined);
+  if (knownToDpkg('iot-micro-agent')) await dpkg('--purge', 'iot-micro-agent').catch((err: unknown) => console.error(`[deb package] purge failed: ${String(err)}`));
   if (!userExisted) await run('userdel', [SERVICE_USER]).catch(() => undefined);
   await lintian?.catch(() => undefined);
   await rm(work, { recursive: true, force: true });
@@ -106,7 +127,7 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
     const nodejs = installedVersion('nodejs');
     const satisfied = nodejs !== undefined && execFileSync('sh', ['-c', `dpkg --compare-versions "${nodejs}" ge 20 && echo yes || echo no`], { encoding: 'utf8' }).trim() === 'yes';
     if (!satisfied) console.warn(`[deb package] nodejs (>= 20) is not installed as a Debian package (${nodejs ?? 'absent'}): installing with --force-depends`);
-    await run('dpkg', [...(satisfied ? [] : ['--force-depends']), '-i', deb]);
+    await dpkg(...(satisfied ? [] : ['--force-depends']), '-i', deb);
     expect(installedVersion('iot-micro-agent')).toBe(VERSION);
   }, 300_000);
 
@@ -171,15 +192,22 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
       console.info(`[deb package] agent process: ${/Uid:.*/.exec(status)?.[0] ?? '?'}`);
 
       // Another user's process that listens and connects on loopback, and a failed login in btmp.
-      other = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', LISTEN_AND_CONNECT], { stdio: 'ignore' });
+      // Spawned with uid/gid (set between fork and exec), so the process is never seen as another program first.
+      other = spawn(process.execPath, ['-e', LISTEN_AND_CONNECT], { uid: 65534, gid: 65534, stdio: 'ignore' });
       const otherPid = other.pid ?? 0;
       await appendFile(join(host(), 'var/log/btmp'), await readFile(packageFile('test/fixtures/login/btmp-basic.bin')));
       const nodeExe = await realpath(process.execPath);
       const seen = (name: string, match: (p: Record<string, unknown>) => boolean): boolean => hub.messages({ deviceId: identity.deviceId })
         .some((m) => eventsOf(m.body).some((e) => e.Name === name && (e['Payload'] as Record<string, unknown>[]).some(match)));
-      await waitUntil(() => seen('ProcessCreate', (p) => p['ProcessId'] === otherPid && p['UserId'] === '65534' && p['Executable'] === nodeExe)
-        && seen('ConnectionCreate', (p) => p['ProcessId'] === otherPid && p['Executable'] === nodeExe)
-        && seen('Login', (p) => p['UserName'] === 'mallory' && p['Result'] === 'Fail'), 60_000, "the other user's process, socket and failed login at the hub");
+      const found = (): Record<string, boolean> => ({
+        process: seen('ProcessCreate', (p) => p['ProcessId'] === otherPid && p['UserId'] === '65534' && p['Executable'] === nodeExe),
+        socket: seen('ConnectionCreate', (p) => p['ProcessId'] === otherPid && p['Executable'] === nodeExe),
+        login: seen('Login', (p) => p['UserName'] === 'mallory' && p['Result'] === 'Fail'),
+      });
+      await waitUntil(() => Object.values(found()).every(Boolean), 90_000, "the other user's process, socket and failed login at the hub")
+        .catch((err: unknown) => {
+          throw new Error(`${String(err)}: ${JSON.stringify(found())}`);
+        });
 
       agent.kill('SIGTERM');
       const [code] = (await once(agent, 'exit')) as [number];
@@ -236,7 +264,7 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
   it('dpkg -r removes the program and keeps the config, the connection string and the state; dpkg -P purges them', async () => {
     const stateFiles = await run('ls', ['-A', '/var/lib/iot-micro-agent']).then((r) => r.stdout.trim().split('\n'));
     expect(stateFiles).toContain('agent-id');
-    await run('dpkg', ['-r', 'iot-micro-agent']);
+    await dpkg('-r', 'iot-micro-agent');
     expect(existsSync('/usr/bin/iot-micro-agent')).toBe(false);
     expect(existsSync('/usr/lib/iot-micro-agent')).toBe(false);
     expect(existsSync('/lib/systemd/system/iot-micro-agent.service')).toBe(false);
@@ -244,7 +272,7 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
     expect(existsSync('/etc/iot-micro-agent/connection_string.txt')).toBe(true);
     expect(await run('ls', ['-A', '/var/lib/iot-micro-agent']).then((r) => r.stdout.trim().split('\n'))).toEqual(stateFiles);
 
-    await run('dpkg', ['-P', 'iot-micro-agent']);
+    await dpkg('-P', 'iot-micro-agent');
     expect(existsSync('/etc/iot-micro-agent')).toBe(false);
     expect(existsSync('/var/lib/iot-micro-agent')).toBe(false);
     expect(installedVersion('iot-micro-agent')).toBeUndefined();
