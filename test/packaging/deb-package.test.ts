@@ -209,6 +209,8 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
           throw new Error(`${String(err)}: ${JSON.stringify(found())}`);
         });
 
+      const vm = await readFile(`/proc/${agent.pid}/status`, 'utf8').catch(() => '');
+      console.info(`[deb package] agent as the service user, after its first deliveries: ${/VmRSS:.*/.exec(vm)?.[0] ?? '?'}; ${/CapEff:.*/.exec(vm)?.[0] ?? '?'}`);
       agent.kill('SIGTERM');
       const [code] = (await once(agent, 'exit')) as [number];
       expect(code).toBe(0);
