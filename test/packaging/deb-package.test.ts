@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { SimulatedHub, type ModuleIdentity } from '../../src/sim-hub/index.js';
 import { eventsOf } from '../support/agent-harness.js';
 import { waitUntil } from '../support/stream-tally.js';
 import { treeSnapshot } from './tree-snapshot.js';
+import { dpkg, has, installedVersion, knownToDpkg, modeOf, runToEnd } from './dpkg-tools.js';
 import { SERVICE_USER, collectLines, runAsService, spawnAsService, unitCapabilities } from './service-user.js';
 
 const run = promisify(execFile);
@@ -22,44 +23,6 @@ const REPO_UNIT = packageFile('systemd', 'iot-micro-agent.service');
 const VERSION = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
 const CAPS = unitCapabilities(REPO_UNIT);
 
-function has(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-function installedVersion(pkg: string): string | undefined {
-  try {
-    const out = execFileSync('dpkg-query', ['-W', '-f=${Status}|${Version}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const [status, version] = out.split('|');
-    return status?.endsWith(' installed') ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-/** dpkg with the arguments; waits while another dpkg or apt holds the lock (other work on this machine). */
-async function dpkg(...args: string[]): Promise<void> {
-  const end = Date.now() + 180_000;
-  for (;;) {
-    try {
-      await run('dpkg', args);
-      return;
-    } catch (err) {
-      if (!/lock/.test(String((err as { stderr?: string }).stderr)) || Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 2_000));
-    }
-  }
-}
-/** Known to dpkg in any state (installed, or removed with its config files left). */
-function knownToDpkg(pkg: string): boolean {
-  try {
-    return !execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).endsWith(' not-installed');
-  } catch {
-    return false;
-  }
-}
 const skipReason = process.platform !== 'linux' ? 'not Linux'
   : process.geteuid?.() !== 0 ? 'needs root (dpkg -i, setpriv)'
   : !has('dpkg-deb') || !has('dpkg') ? 'dpkg is missing'
@@ -92,21 +55,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 }, 120_000);
 
-function runToEnd(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
-
-async function modeOf(path: string): Promise<{ mode: string; owner: string }> {
-  const st = await stat(path);
-  const name = (uid: number): string => execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8' }).split(':')[0] ?? String(uid);
-  return { mode: (st.mode & 0o7777).toString(8).padStart(4, '0'), owner: name(st.uid) };
-}
 
 describe.skipIf(skipReason !== undefined)('the Debian package', () => {
   let hub: SimulatedHub;
