@@ -53,7 +53,7 @@ afterAll(async () => {
   if (!userExisted) await run('userdel', [SERVICE_USER]).catch(() => undefined);
   await lintian?.catch(() => undefined);
   await rm(work, { recursive: true, force: true });
-}, 120_000);
+}, 600_000);
 
 
 describe.skipIf(skipReason !== undefined)('the Debian package', () => {
@@ -226,7 +226,7 @@ describe.skipIf(skipReason !== undefined)('the Debian package', () => {
     expect(existsSync('/etc/iot-micro-agent')).toBe(false);
     expect(existsSync('/var/lib/iot-micro-agent')).toBe(false);
     expect(installedVersion('iot-micro-agent')).toBeUndefined();
-  }, 120_000);
+  }, 600_000);
 
   it('lintian reports no errors', async () => {
     if (!lintian) {
