@@ -18,6 +18,8 @@ Usage:
   iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
   iot-micro-agent hub create-module|verify|configure (--device ID | --all-devices) ...
                                                set up the module on a hub's devices (see iot-micro-agent hub --help)
+  iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
+                                               write the connection string (stdin by default) mode 0600, owned by the service user
   iot-micro-agent --help | --version
 
 Environment:
@@ -47,6 +49,7 @@ async function dispatch(argv: string[]): Promise<number> {
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
     sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,
     hub: async () => async (args: string[]) => (await import('./fleet/hub-command.js')).hubCommand(args),
+    provision: async () => (await import('./cli/provision-command.js')).provisionCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);
