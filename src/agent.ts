@@ -185,8 +185,12 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.stopping ??= (async () => {
       const was = this.state;
       this.state = 'stopped';
-      // A start in progress sees the state, releases what it opened and rejects; nothing more to do here.
-      if (was === 'starting') await this.starting?.catch(() => undefined);
+      // A start in progress sees the state, releases what it opened and rejects; a collector start it
+      // waits for is abandoned first.
+      if (was === 'starting') {
+        await this.host?.stopAll();
+        await this.starting?.catch(() => undefined);
+      }
       if (was !== 'running') return;
       await this.release(true);
       this.log.info('agent stopped');

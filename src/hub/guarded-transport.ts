@@ -54,7 +54,7 @@ type TransportCtor = new (...args: never[]) => object;
 /** Drops the connection at once, without waiting for unacknowledged publishes (which a half-open socket never gets). */
 export interface ForceClose { forceClose(): void }
 
-interface MqttClientLike { end(force: boolean): unknown }
+interface MqttClientLike { end(force: boolean): unknown; stream?: { destroy(): void } }
 
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
 export function guardedTransport(
@@ -69,8 +69,11 @@ export function guardedTransport(
     }
 
     forceClose(): void {
-      // The SDK's close() ends the MQTT client gracefully, which waits for every in-flight publish.
-      this._mqtt._mqttClient?.end(true);
+      // The SDK's close() ends the MQTT client gracefully, which waits for every in-flight publish, and
+      // a later end(true) is a no-op once that began: the socket itself is destroyed.
+      const client = this._mqtt._mqttClient;
+      client?.stream?.destroy();
+      client?.end(true);
     }
   }
   return Guarded as unknown as TransportCtor;
