@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messageValidator } from '../../src/events/message-schema.js';
 import type { SecurityMessage } from '../../src/events/envelope.js';
-import { HAS_SHARED } from '../support/shared-reference.js';
 import { officialProblems } from '../support/official-conformance.js';
 import { eventsOf, startRig } from '../support/agent-harness.js';
 import { waitUntil } from '../support/twin-push.js';
@@ -26,7 +25,7 @@ describe('agent against the simulated hub (real SDK over TLS)', () => {
       const body = JSON.parse(m.body.toString('utf8')) as SecurityMessage;
       expect(body.AgentId).toBe(rig.agent.id);
       expect(validator.validate(body)).toEqual([]);
-      if (HAS_SHARED) expect(officialProblems(body)).toEqual([]);
+      expect(officialProblems(body)).toEqual([]);
     }
   });
 
