@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnectionMonitor, readSocketsOnce, type ConnectionCollector } from '../../../collectors/connection/index.js';
 import { toWireEvent } from '../../../src/events/envelope.js';
 import type { CollectedEvent } from '../../../collectors/types.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { options, RecordingSink, schemaProblems, SCHEMAS_PRESENT } from './harness.js';
 
 const EXECUTABLE = realpathSync(process.execPath);
@@ -79,7 +80,7 @@ describe('connection collector on this host (loopback)', () => {
     const out = sink.events.find((e) => e.name === 'ConnectionCreate' && e.payload[0]?.['Direction'] === 'Out' && e.payload[0]?.['RemotePort'] === String(port));
     // The sample is real output; only the checkout's own path is masked, so no machine's layout lands in the repo.
     const repo = resolve(import.meta.dirname, '../../..');
-    if (out) writeFileSync(resolve(repo, 'collectors/connection/sample-event.json'), `${JSON.stringify(toWireEvent(out), null, 2).replaceAll(repo, '<repo>')}\n`);
+    if (out) expectSampleEvent('connection', JSON.parse(JSON.stringify(toWireEvent(out)).replaceAll(repo, '<repo>')), 'live');
   });
 
   it('sees an IPv6 TCP connection on ::1 in both directions', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLoginCollector, loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
 import { UTMP_RECORD_SIZE } from '../../../collectors/login/utmp-record.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { ManualClock, RecordingSink, fixtures, options, payloadOf, pollUntil, repoRoot, schemaMissing, tempDir, validateEvents } from './helpers.js';
 
 const fixture = (name: string): Buffer => readFileSync(join(fixtures, name));
@@ -61,7 +62,7 @@ describe(`Login events from several sources${schemaMissing === undefined ? '' : 
     });
     expect(event?.aggregationKey).toBe(JSON.stringify(['Login', 'alice', 'Login', 'Success', '10.0.0.5']));
     expectValid(sink);
-    writeFileSync(join(repoRoot, 'collectors/login/sample-event.json'), `${JSON.stringify(event, null, 2)}\n`);
+    expectSampleEvent('login', event, 'exact');
   });
 
   it('pairs each btmp record with the sshd line of the same connection', async () => {
