@@ -102,18 +102,18 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
    * All or nothing: a failure part way (or stop() meanwhile) releases what was opened, and start() rejects.
    */
   start(): Promise<void> {
-    if (this.state !== 'new') return this.starting ?? Promise.resolve();
+    if (this.state !== 'new') return this.starting ?? Promise.reject(stoppedError('the agent was stopped; create a new one to start again'));
     this.state = 'starting';
     this.starting = this.open().then(
       () => {
-        if (this.state !== 'starting') throw stoppedDuringStart();
+        if (this.state !== 'starting') throw stoppedError();
         this.state = 'running';
         this.link.start();
         this.log.info({ agentId: this.agentId, version: this.version, outbox: this.outbox.mode }, 'agent started');
       },
     ).catch(async (err: unknown) => {
       this.state = 'stopped';
-      await this.release(false);
+      await this.release(false).catch((cleanup: unknown) => this.log.warn({ reason: errorMessage(cleanup) }, 'releasing a failed start failed'));
       throw err;
     });
     return this.starting;
@@ -174,7 +174,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   }
 
   private checkStarting(): void {
-    if (this.state !== 'starting') throw stoppedDuringStart();
+    if (this.state !== 'starting') throw stoppedError();
   }
 
   /**
@@ -320,8 +320,8 @@ function settingsOf(values: Record<string, string | number | boolean>, collector
   return Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(prefix)));
 }
 
-function stoppedDuringStart(): AgentError {
-  return new AgentError('StoppedError', 'the agent was stopped before it finished starting', false);
+function stoppedError(message = 'the agent was stopped before it finished starting'): AgentError {
+  return new AgentError('StoppedError', message, false);
 }
 
 /** Waits for `p` to settle, at most `ms`; never rejects. */
