@@ -38,6 +38,8 @@ describe('the reported properties', () => {
     for (const name of ['Process', 'Login', 'NetworkActivity', 'SBoM']) {
       expect(collectors[name], name).toMatchObject({ state: 'disabled', settings: settingsOf(name) });
     }
+    // Accepted for compatibility, documented as without effect in the key table, and said so here too.
+    expect(collectors['NetworkActivity']?.['no_effect']).toEqual(['NetworkActivity_PacketBufferSize: accepted for compatibility, no effect']);
     for (const name of UNSUPPORTED) expect(collectors[name]?.['state'], name).toBe('unsupported');
     expect(collectors['Heartbeat']?.['settings']).toEqual({ Heartbeat_Disabled: false, Heartbeat_MessageFrequency: 'High' });
 

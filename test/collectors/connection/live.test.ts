@@ -5,6 +5,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnectionMonitor, readSocketsOnce, type ConnectionCollector } from '../../../collectors/connection/index.js';
 import type { CollectedEvent } from '../../../collectors/types.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { options, RecordingSink, schemaProblems, SCHEMAS_PRESENT } from './harness.js';
 
 const EXECUTABLE = realpathSync(process.execPath);

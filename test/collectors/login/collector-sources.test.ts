@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLoginCollector, loginCollectorFactory, snapshotLogins } from '../../../collectors/login/index.js';
 import { UTMP_RECORD_SIZE } from '../../../collectors/login/utmp-record.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { ManualClock, RecordingSink, fixtures, journalctlCalls, options, payloadOf, pollUntil, repoRoot, schemaMissing, standInJournalctl, tempDir, validateEvents } from './helpers.js';
 
 const fixture = (name: string): Buffer => readFileSync(join(fixtures, name));
@@ -61,10 +62,7 @@ describe(`Login events from several sources${schemaMissing === undefined ? '' : 
     });
     expect(event?.aggregationKey).toBe(JSON.stringify(['Login', 'alice', 'Login', 'Success', '10.0.0.5']));
     expectValid(sink);
-    // the README's sample: rewritten only with UPDATE_GOLDEN=1, otherwise it must match
-    const sample = join(repoRoot, 'collectors/login/sample-event.json');
-    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(sample, `${JSON.stringify(event, null, 2)}\n`);
-    expect(event).toEqual(JSON.parse(readFileSync(sample, 'utf8')));
+    expectSampleEvent('login', event, 'exact');
   });
 
   it('pairs each btmp record with the sshd line of the same connection', async () => {

@@ -6,7 +6,8 @@ import { CHECK_INTERVAL_MS, createSbomCollector, loadSqlite } from '../../../col
 import type { CollectedEvent } from '../../../src/events/event.js';
 import { buildMessage, toWireEvent } from '../../../src/events/envelope.js';
 import { messageValidator } from '../../../src/events/message-schema.js';
-import { collectorOptions, recordingSink, writeSampleEvent } from '../../support/collector-harness.js';
+import { collectorOptions, recordingSink } from '../../support/collector-harness.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 const ours = messageValidator();
@@ -177,14 +178,14 @@ describe('SBoM collector', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('says how many records it skipped in its status, and writes the sample event from the fixture', async () => {
+  it('says how many records it skipped in its status, and its event is the README sample', async () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
     const { c, sink } = await started(FIXTURE_ROOT, tempDir('sbom-state-'), clock);
     expect(c.status?.()).toEqual({ state: 'degraded', detail: '2 unreadable package records skipped' });
     expect(sink.errors).toContain('2 unreadable package records skipped');
     expect(sink.events).toHaveLength(1);
     valid(sink.events);
-    writeSampleEvent('sbom', sink.events[0]!);
+    expectSampleEvent('sbom', sink.events[0]!, 'exact');
     await c.stop();
   });
 
