@@ -11,7 +11,7 @@ Usage:
   iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
   iot-micro-agent sim-hub [--port N] [--state-dir DIR] [--device ID]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
-  iot-micro-agent collect <process|login|connection> --once [--host-root DIR]
+  iot-micro-agent collect <process|login|connection|baseline|users|firewall|hardware> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
   iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
   iot-micro-agent --help | --version
