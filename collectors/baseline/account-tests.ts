@@ -22,7 +22,7 @@ export function evaluateAccounts(test: AccountTest, facts: HostFacts): Outcome {
       // Throws EACCES for an unprivileged agent: reported as Skip by the caller.
       const shadow = facts.files.read('/etc/shadow');
       if (shadow === undefined) return fail('/etc/shadow does not exist');
-      const empty = shadow.split('\n').map((l) => l.split(':')).filter((f) => f.length > 1 && f[1] === '').map((f) => f[0] ?? '');
+      const empty = shadow.split('\n').map((l) => l.split(':')).filter((f) => f.length > 1 && f[1] === '' && !/^[+-]/.test(f[0] ?? '')).map((f) => f[0] ?? '');
       return listed('accounts with an empty password', empty);
     }
     case 'only-root-uid-0':

@@ -93,8 +93,9 @@ export class HostFacts {
   }
 }
 
+/** Records with a numeric id field; NIS `+`/`-` compat lines are left to their own check (6.2.2-6.2.4). */
 function parseColonFile(text: string): string[][] {
-  return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.split(':'));
+  return text.split('\n').filter((l) => l.trim() !== '' && !/^[#+-]/.test(l)).map((l) => l.split(':')).filter((f) => /^\d+$/.test(f[2] ?? ''));
 }
 
 /** /proc/mounts escapes space, tab, newline and backslash as octal. */
