@@ -14,8 +14,13 @@ const EXTRA_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 export type RuleSource = 'nftables' | 'iptables' | 'none';
 export interface RuleSet { source: RuleSource; rules: FirewallRule[] }
 
-export async function findExecutable(name: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
-  for (const dir of [...path.split(delimiter).filter(Boolean), ...EXTRA_DIRS]) {
+/** Where the tools are looked for: PATH, then the sbin directories. */
+export function searchDirs(): string[] {
+  return [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
+}
+
+export async function findExecutable(name: string, dirs: readonly string[] = searchDirs()): Promise<string | undefined> {
+  for (const dir of dirs) {
     const candidate = join(dir, name);
     try {
       await access(candidate, constants.X_OK);
@@ -38,11 +43,11 @@ export function run(file: string, args: readonly string[]): Promise<string> {
 }
 
 /** nftables when `nft` is installed (it also shows iptables-nft rules), else iptables-save and ip6tables-save. */
-export async function readRuleSet(): Promise<RuleSet> {
-  const nft = await findExecutable('nft');
+export async function readRuleSet(dirs: readonly string[] = searchDirs()): Promise<RuleSet> {
+  const nft = await findExecutable('nft', dirs);
   if (nft) return { source: 'nftables', rules: parseNftRuleset(await run(nft, ['-j', 'list', 'ruleset'])) };
-  const save4 = await findExecutable('iptables-save');
-  const save6 = await findExecutable('ip6tables-save');
+  const save4 = await findExecutable('iptables-save', dirs);
+  const save6 = await findExecutable('ip6tables-save', dirs);
   if (!save4 && !save6) return { source: 'none', rules: [] };
   const rules: FirewallRule[] = [];
   if (save4) rules.push(...parseIptablesSave(await run(save4, []), 'ipv4'));

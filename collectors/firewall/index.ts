@@ -4,7 +4,7 @@
  * and whenever it differs from the previous read; a host with no tooling or no rules sends an empty event.
  */
 import type { PayloadItem } from '../../src/events/event.js';
-import type { Collector, CollectorFactory, CollectorStatus, EventSink } from '../types.js';
+import type { Collector, CollectorFactory, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { readRuleSet, type RuleSet } from './firewall-tools.js';
 import { toPayloadItem } from './rule-item.js';
 
@@ -19,7 +19,10 @@ function describe(set: RuleSet): string {
   return set.rules.length === 0 ? `${set.source}: no rules` : `${set.source}: ${set.rules.length} rules and policies`;
 }
 
-export const createFirewallCollector: CollectorFactory = ({ clock, log }) => {
+export const createFirewallCollector: CollectorFactory = (options) => firewallCollector(options);
+
+/** The collector, with the rule reader injectable (a test points it at a directory without tools). */
+export function firewallCollector({ clock, log }: CollectorOptions, readRules: () => Promise<RuleSet> = () => readRuleSet()): Collector {
   let previous: string | undefined;
   let lastFullAt = 0;
   let stopped = false;
@@ -31,7 +34,7 @@ export const createFirewallCollector: CollectorFactory = ({ clock, log }) => {
       if (stopped) return;
       let set: RuleSet;
       try {
-        set = await readRuleSet();
+        set = await readRules();
         failure = undefined;
       } catch (err) {
         failure = err instanceof Error ? err.message : String(err);
@@ -59,4 +62,4 @@ export const createFirewallCollector: CollectorFactory = ({ clock, log }) => {
     },
   };
   return collector;
-};
+}
