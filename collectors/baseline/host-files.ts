@@ -35,11 +35,11 @@ export class HostFiles {
   }
 
   /** Text of a file, or undefined when it does not exist; throws EACCES and other errors. Cached for one run. */
-  read(hostPath: string): string | undefined {
+  read(hostPath: string, maxBytes = MAX_FILE_BYTES): string | undefined {
     let hit = this.cache.get(hostPath);
     if (hit === undefined) {
       try {
-        hit = readBounded(this.path(hostPath));
+        hit = readBounded(this.path(hostPath), maxBytes);
       } catch (err) {
         hit = err instanceof Error ? err : new Error(String(err));
       }
@@ -94,7 +94,7 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function readBounded(path: string): string {
+function readBounded(path: string, maxBytes: number): string {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(64 * 1024);
@@ -105,7 +105,7 @@ function readBounded(path: string): string {
       if (n === 0) break;
       chunks.push(Buffer.from(buf.subarray(0, n)));
       total += n;
-      if (total >= MAX_FILE_BYTES) break;
+      if (total >= maxBytes) break;
     }
     return Buffer.concat(chunks).toString('utf8');
   } finally {

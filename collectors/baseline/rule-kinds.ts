@@ -136,7 +136,11 @@ function sysctl(rule: Extract<Rule, { kind: 'sysctl' }>, facts: HostFacts): Outc
 }
 
 /** The last value each key gets from sysctl.d (sorted by file name, /etc winning) and then /etc/sysctl.conf. */
-function persistedSysctl(facts: HostFacts): Map<string, { value: string; file: string }> {
+function persistedSysctl(facts: HostFacts): ReadonlyMap<string, { value: string; file: string }> {
+  return facts.memo('persisted-sysctl', () => readPersistedSysctl(facts));
+}
+
+function readPersistedSysctl(facts: HostFacts): Map<string, { value: string; file: string }> {
   const byName = new Map<string, string>();
   for (const dir of ['/usr/lib/sysctl.d', '/lib/sysctl.d', '/run/sysctl.d', '/etc/sysctl.d']) {
     for (const name of facts.files.list(dir)) if (name.endsWith('.conf')) byName.set(name, `${dir}/${name}`);
