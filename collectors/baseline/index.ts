@@ -12,8 +12,8 @@ import { resultKey, runChecks, toPayloadItem, type CheckOutcome } from './run-ch
 export const FULL_REPORT_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /** Every check of the catalogue against `hostRoot`, as OSBaseline payload items (for `collect baseline --once`). */
-export function snapshotBaseline(hostRoot: string): PayloadItem[] {
-  return runChecks(hostRoot, CHECKS).map(toPayloadItem);
+export async function snapshotBaseline(hostRoot: string): Promise<PayloadItem[]> {
+  return (await runChecks(hostRoot, CHECKS)).map(toPayloadItem);
 }
 
 function summary(outcomes: readonly CheckOutcome[], ms: number): string {
@@ -32,7 +32,7 @@ export const createBaselineCollector: CollectorFactory = ({ hostRoot, settings, 
     async collect(out: EventSink) {
       if (stopped) return;
       const started = performance.now();
-      const outcomes = runChecks(hostRoot, checks);
+      const outcomes = await runChecks(hostRoot, checks);
       detail = summary(outcomes, performance.now() - started);
       const now = clock.now();
       const full = previous === undefined || now - lastFullAt >= FULL_REPORT_EVERY_MS;

@@ -23,7 +23,7 @@ const SNAPSHOTS: Record<string, Snapshot> = {
   login: async (hostRoot) =>
     snapshotLogins({ hostRoot, stateDir: await mkdtemp(join(tmpdir(), 'collect-login-')), settings: {}, clock: systemClock, log: silentLogger() }),
   connection: (hostRoot) => readSocketsOnce({ hostRoot }),
-  baseline: async (hostRoot) => snapshotBaseline(hostRoot),
+  baseline: (hostRoot) => snapshotBaseline(hostRoot),
   users: async (hostRoot) => (await readLocalUsers(hostRoot)).map((u) => userItem(u)),
   // Rules live in the kernel, not in files: --host-root does not apply.
   firewall: () => snapshotFirewall(),

@@ -74,11 +74,11 @@ describe('the Baseline collector', () => {
     writeSampleEvent('baseline', { ...sink.events[0]!, payload: sink.events[0]!.payload.slice(0, 3), time: Date.UTC(2026, 0, 1) });
   });
 
-  it('sends a skipped check as Err with a "Skipped:" reason and CheckResult Skip (the official Result has no Skip)', () => {
+  it('sends a skipped check as Err with a "Skipped:" reason and CheckResult Skip (the official Result has no Skip)', async () => {
     // An empty host root: no sshd, no GRUB, no dpkg, no /proc/sys.
     const empty = root('hardened');
     rmSync(join(empty, 'etc/ssh'), { recursive: true });
-    const items = snapshotBaseline(empty);
+    const items = await snapshotBaseline(empty);
     const ssh = items.find((i) => i['CceId'] === 'CIS-debian-9-SSH-5.2.10');
     expect(ssh).toMatchObject({ Result: 'Err', Error: 'Skipped: not applicable: no /etc/ssh/sshd_config (OpenSSH server not configured)' });
     expect((ssh?.['ExtraDetails'] as Record<string, string>)['CheckResult']).toBe('Skip');
@@ -87,8 +87,8 @@ describe('the Baseline collector', () => {
 });
 
 describe('the Baseline collector on this machine', () => {
-  it('gives a result for every check, with no Error and a reason for every Skip', () => {
-    const items = snapshotBaseline('/');
+  it('gives a result for every check, with no Error and a reason for every Skip', async () => {
+    const items = await snapshotBaseline('/');
     expect(items).toHaveLength(CHECKS.length);
     const errors = items.filter((i) => (i['ExtraDetails'] as Record<string, string>)['CheckResult'] === 'Error');
     expect(errors.map((e) => `${String(e['CceId'])}: ${String(e['Error'])}`)).toEqual([]);

@@ -11,9 +11,9 @@ afterAll(() => {
 });
 
 /** id -> result, and the reason for anything but Pass, as the checked-in table has it. */
-function table(hostRoot: string): Record<string, string> {
+async function table(hostRoot: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const o of runChecks(hostRoot, CHECKS)) out[o.check.id] = o.result === 'Pass' ? 'Pass' : `${o.result}: ${o.detail.split(hostRoot).join('')}`;
+  for (const o of await runChecks(hostRoot, CHECKS)) out[o.check.id] = o.result === 'Pass' ? 'Pass' : `${o.result}: ${o.detail.split(hostRoot).join('')}`;
   return out;
 }
 
@@ -21,10 +21,10 @@ describe.each([
   ['hardened', 'Pass'],
   ['exposed', 'Fail'],
 ])('the %s fixture host root', (name, everyResult) => {
-  it.skipIf(!IS_ROOT)(`gives ${everyResult} for every check, matching ${name}.expected.json${IS_ROOT ? '' : ` (${NOT_ROOT_REASON})`}`, () => {
+  it.skipIf(!IS_ROOT)(`gives ${everyResult} for every check, matching ${name}.expected.json${IS_ROOT ? '' : ` (${NOT_ROOT_REASON})`}`, async () => {
     const root = materialize(name);
     made.push(root);
-    const actual = table(root);
+    const actual = await table(root);
     const file = join(FIXTURES, `${name}.expected.json`);
     if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, `${JSON.stringify(actual, null, 1)}\n`);
     expect(existsSync(file), `${file} is missing: run with UPDATE_GOLDEN=1 to create it`).toBe(true);
