@@ -1,5 +1,6 @@
 /** Validates a whole desired document: JSON Schema first, then the cross-field rules; never throws. */
 import type { ErrorObject } from 'ajv';
+import { baselineFilterProblems } from '../../collectors/baseline/catalogue.js';
 import { checkPriorityIntervals } from './priority-intervals.js';
 import { twinSchema } from './twin-schema.js';
 
@@ -94,6 +95,8 @@ export function validateDesired(doc: unknown): DesiredValidation {
     const check = checkPriorityIntervals(intervals);
     if (!check.ok) add('CollectorsCore_PriorityIntervals', check.reason);
   }
+  // Cross-field rule: disabled Baseline checks and groups must exist in the check catalogue.
+  for (const p of baselineFilterProblems(doc)) if (!byKey.has(p.key)) add(p.key, p.reason);
   if (byKey.size === 0) return { valid: true };
   const invalidFields = [...byKey.keys()].sort();
   const reasons = invalidFields.map((key) => ({

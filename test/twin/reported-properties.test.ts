@@ -5,7 +5,7 @@ import { TWIN_SECTION_LIMIT, twinSectionSize } from '../../src/sim-hub/twin-stor
 import { startRig } from '../support/agent-harness.js';
 import { pushDesired } from '../support/twin-push.js';
 
-const UNSUPPORTED = ['Baseline', 'LogCollector', 'FileSystem', 'Peripheral'];
+const UNSUPPORTED = ['LogCollector', 'FileSystem'];
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function sectionBytes(reported: Record<string, unknown>): number {
@@ -27,15 +27,16 @@ describe('the reported properties', () => {
     expect(startTime).toBeLessThanOrEqual(Date.now());
 
     const collectors = reported['collectors'] as Record<string, Record<string, unknown>>;
-    expect(Object.keys(collectors).sort()).toEqual([...COLLECTOR_NAMES].sort());
+    // LocalUsers and FirewallConfiguration have no twin keys but are reported like the others.
+    expect(Object.keys(collectors).sort()).toEqual([...COLLECTOR_NAMES, 'LocalUsers', 'FirewallConfiguration'].sort());
     const config = agent.configuration() as unknown as Record<string, unknown>;
     const settingsOf = (name: string): Record<string, unknown> =>
       Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${name}_`)));
-    // The rig's twinDefaults leave Heartbeat, SystemInformation and Statistics on and disable the event collectors and SBoM.
+    // The rig's twinDefaults leave Heartbeat, SystemInformation and Statistics on and disable the others.
     for (const name of ['Heartbeat', 'SystemInformation', 'Statistics']) {
       expect(collectors[name], name).toMatchObject({ state: 'running', settings: settingsOf(name) });
     }
-    for (const name of ['Process', 'Login', 'NetworkActivity', 'SBoM']) {
+    for (const name of ['Process', 'Login', 'NetworkActivity', 'SBoM', 'Baseline', 'Peripheral']) {
       expect(collectors[name], name).toMatchObject({ state: 'disabled', settings: settingsOf(name) });
     }
     // Accepted for compatibility, documented as without effect in the key table, and said so here too.

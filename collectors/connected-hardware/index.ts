@@ -1,0 +1,69 @@
+/**
+ * ConnectedHardware (twin name Peripheral): USB and PCI devices from sysfs. A cheap poll (one readdir per bus)
+ * sees attach and detach within POLL_INTERVAL_MS and emits each as it happens; the full inventory is sent at
+ * the first send interval after a (re)start and once a day.
+ */
+import type { Collector, CollectorFactory, CollectorStatus, EventSink } from '../types.js';
+import type { Cancel } from '../../src/clock.js';
+import { presentKeys, readDevice, toPayloadItem, type HardwareDevice } from './sysfs-devices.js';
+
+export const POLL_INTERVAL_MS = 2_000;
+export const FULL_REPORT_EVERY_MS = 24 * 60 * 60 * 1000;
+
+export function snapshotHardware(hostRoot: string): HardwareDevice[] {
+  return presentKeys(hostRoot).map((k) => readDevice(hostRoot, k)).filter((d): d is HardwareDevice => d !== undefined);
+}
+
+export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, clock }) => {
+  const known = new Map<string, HardwareDevice | undefined>();
+  let lastFullAt: number | undefined;
+  let cancel: Cancel | undefined;
+  let stopped = false;
+
+  /** Devices appeared and gone since the last poll; a present entry is read once. */
+  const poll = (out: EventSink | undefined): void => {
+    const keys = new Set(presentKeys(hostRoot));
+    for (const key of keys) {
+      if (known.has(key)) continue;
+      const device = readDevice(hostRoot, key);
+      known.set(key, device);
+      if (device && out) out.emit({ name: 'ConnectedHardware', category: 'Periodic', eventType: 'Security', time: clock.now(), payload: [toPayloadItem(device, 'Attached')] });
+    }
+    for (const [key, device] of known) {
+      if (keys.has(key)) continue;
+      known.delete(key);
+      if (device && out) out.emit({ name: 'ConnectedHardware', category: 'Periodic', eventType: 'Security', time: clock.now(), payload: [toPayloadItem(device, 'Detached')] });
+    }
+  };
+
+  const collector: Collector = {
+    name: 'Peripheral',
+    async start(out: EventSink) {
+      if (stopped || cancel) return;
+      poll(undefined);
+      cancel = clock.setInterval(() => {
+        try {
+          poll(out);
+        } catch (err) {
+          out.error(`hardware poll failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }, POLL_INTERVAL_MS);
+    },
+    async collect(out: EventSink) {
+      if (stopped) return;
+      const now = clock.now();
+      if (lastFullAt !== undefined && now - lastFullAt < FULL_REPORT_EVERY_MS) return;
+      lastFullAt = now;
+      if (!cancel) poll(undefined);
+      const devices = [...known.values()].filter((d): d is HardwareDevice => d !== undefined);
+      out.emit({ name: 'ConnectedHardware', category: 'Periodic', eventType: 'Security', time: now, payload: devices.map((d) => toPayloadItem(d)) });
+    },
+    async stop() {
+      stopped = true;
+      cancel?.();
+      cancel = undefined;
+    },
+    status: (): CollectorStatus => (stopped ? { state: 'stopped' } : { state: 'running', detail: `polling /sys every ${POLL_INTERVAL_MS} ms` }),
+  };
+  return collector;
+};
