@@ -123,7 +123,9 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       beforeSend: (names) => this.host.collect(names),
       delivery: this.delivery,
+      ...(stateDir !== undefined ? { checkpointPath: join(stateDir, 'pipeline-checkpoint.bin') } : {}),
     });
+    await this.pipeline.restore();
     this.link = new HubLink({
       connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),

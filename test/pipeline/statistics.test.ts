@@ -46,7 +46,7 @@ describe('statistics events', () => {
     const events = messages.flatMap((m) => m.Events);
     const stats = events.filter((e) => e.Name.endsWith('Statistics'));
     expect(stats.map((e) => e.Name)).toEqual(['DroppedEventsStatistics', 'MessageStatistics']);
-    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 2, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
+    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 1, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
     expect(stats[0]?.Payload).toContainEqual(expect.objectContaining({ Queue: 'Low', CollectedEvents: 0, ExtraDetails: { Collector: 'Login', MessageFrequency: 'Medium' } }));
     expect(stats[1]?.Payload[0]).toMatchObject({ MessagesSent: 7, MessagesUnder4KB: 3, TotalFailed: 2 });
     // Aggregated security events validate unchanged too (ExtraDetails is a string map).
