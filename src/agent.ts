@@ -138,6 +138,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       this.delivery.kick();
     });
     this.link.on('disconnected', (reason) => this.emit('disconnected', reason));
+    this.link.on('disconnected', () => this.delivery.connectionLost());
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
     this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
     this.delivery.start();

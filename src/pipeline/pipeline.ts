@@ -284,6 +284,7 @@ export class Pipeline {
     const messages: MessageTotals = {
       sent: d?.sent ?? 0, sentUnder4KB: d?.sentUnder4KB ?? 0, failed: d?.failed ?? 0,
       droppedBySize: o.droppedBySize, droppedByAge: o.droppedByAge, corruptSkipped: o.corruptSkipped,
+      deadLettered: o.deadLettered, unreadableSkipped: o.unreadableSkipped,
       eventsTruncated: this.counts.eventsTruncated, eventsDroppedOversize: this.counts.eventsDroppedOversize,
     };
     return this.statistics.report(collectors, messages, this.opts.clock.now());

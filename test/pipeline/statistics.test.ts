@@ -14,7 +14,7 @@ const MIN = 60_000;
 describe('statistics events', () => {
   it('count per period, per collector, mapping Medium and Low to the Low queue', () => {
     const r = new StatisticsReporter();
-    const totals = { sent: 5, sentUnder4KB: 2, failed: 1, droppedBySize: 0, droppedByAge: 3, corruptSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
+    const totals = { sent: 5, sentUnder4KB: 2, failed: 1, droppedBySize: 0, droppedByAge: 3, corruptSkipped: 0, deadLettered: 0, unreadableSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
     r.report([{ collector: 'Process', frequency: 'Medium', collected: 10, dropped: 1 }], totals, 0);
     const [dropped, messages] = r.report([{ collector: 'Process', frequency: 'Medium', collected: 25, dropped: 1 }], { ...totals, sent: 9 }, 1);
     expect(dropped?.payload).toEqual([{ Queue: 'Low', CollectedEvents: 15, DroppedEvents: 0, ExtraDetails: { Collector: 'Process', MessageFrequency: 'Medium' } }]);
@@ -26,7 +26,7 @@ describe('statistics events', () => {
     const clock = new FakeClock();
     const log = pino({ level: 'silent' });
     const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
-    const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, state: 'idle' as const }) };
+    const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, deadLettered: 0, state: 'idle' as const }) };
     const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, delivery });
     pipeline.configure({ High: MIN, Medium: 2 * MIN, Low: 4 * MIN }, [
       { name: 'Process', frequency: 'High', cacheSize: 1 },
