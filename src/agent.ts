@@ -25,6 +25,7 @@ import { openOutbox } from './outbox/open-outbox.js';
 import type { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { CollectorSchedule } from './pipeline/priority-schedule.js';
+import { STATISTICS_CACHE_SIZE_NOTE } from './pipeline/statistics.js';
 import { buildReported } from './reported-status.js';
 
 const STATISTICS = 'Statistics';
@@ -228,7 +229,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
   /** Statistics are made by the pipeline, not by a collector. */
   private statisticsReport(): CollectorReport {
-    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running' };
+    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running', detail: STATISTICS_CACHE_SIZE_NOTE };
   }
 
   /** Writes the reported properties; a refused write (429, 5xx) is retried with backoff, an offline one after reconnecting. */

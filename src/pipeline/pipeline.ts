@@ -1,12 +1,13 @@
 /** Collectors -> aggregators -> (at each priority interval) packer -> outbox. The agent wires it. */
 import type { Logger } from 'pino';
-import type { Cancel, Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { toWireEvent, type AgentIdentity } from '../events/envelope.js';
 import type { CollectedEvent } from '../events/event.js';
 import type { DeliveryStats } from '../outbox/delivery.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { Aggregator, type HeldEvent } from './aggregator.js';
 import { CheckpointFile, type Checkpoint } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { IOT_HUB_MAX_MESSAGE_BYTES, PROPERTY_MARGIN_BYTES, Packer } from './packer.js';
 import {
   DEFAULT_START_JITTER_MS, PRIORITIES, PrioritySchedule, validateIntervals,
@@ -82,11 +83,7 @@ export class Pipeline {
   private readonly unsent = new Set<Batch>();
   /** Collectors whose full cache is already on its way; while it is, a full cache drops its oldest. */
   private readonly sendingEarly = new Set<string>();
-  private readonly checkpoint: CheckpointFile | undefined;
-  private cancelCheckpoints: Cancel | undefined;
-  private changedSinceCheckpoint = false;
-  private saving: Promise<void> = Promise.resolve();
-  private lastSaveError: string | undefined;
+  private readonly checkpoint: CheckpointWriter | undefined;
 
   constructor(private readonly opts: PipelineOptions) {
     let maxMessage = opts.maxMessageBytes ?? IOT_HUB_MAX_MESSAGE_BYTES;
@@ -101,10 +98,7 @@ export class Pipeline {
     });
     if (opts.checkpointPath !== undefined) {
       const file = new CheckpointFile(opts.checkpointPath, opts.log);
-      this.checkpoint = file;
-      this.cancelCheckpoints = opts.clock.setInterval(() => {
-        if (this.changedSinceCheckpoint) void this.saveCheckpoint();
-      }, opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+      this.checkpoint = new CheckpointWriter(file, () => this.held(), opts.clock, opts.log, opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     }
   }
 
@@ -141,7 +135,7 @@ export class Pipeline {
     if (this.stopping !== undefined) return;
     const agg = this.aggregators.get(collector) ?? this.adopt(collector);
     agg.add(event);
-    this.changedSinceCheckpoint = true;
+    this.checkpoint?.markChanged();
     if (agg.isFull(this.packer.maxBodyBytes) && !this.sendingEarly.has(collector)) this.sendEarly(agg);
   }
 
@@ -153,15 +147,15 @@ export class Pipeline {
   /** Resolves when every send started so far has reached the outbox and every checkpoint started is written. */
   async whenIdle(): Promise<void> {
     await this.chain;
-    await this.saving;
+    await this.checkpoint?.written();
   }
 
   /** Cancels the timers and flushes; idempotent, safe without configure(). */
   stop(): Promise<void> {
     if (this.stopping === undefined) {
       this.schedule.stop();
-      this.cancelCheckpoints?.();
-      this.stopping = this.enqueue(() => this.send([...this.aggregators.keys()], false)).then(() => this.saveCheckpoint());
+      this.checkpoint?.stopTimer();
+      this.stopping = this.enqueue(() => this.send([...this.aggregators.keys()], false)).then(() => this.checkpoint?.save());
     }
     return this.stopping;
   }
@@ -240,27 +234,6 @@ export class Pipeline {
     return out;
   }
 
-  /** Snapshots now, writes after the previous write; a failed write is logged (once per reason) and retried by the next. */
-  private saveCheckpoint(): Promise<void> {
-    const file = this.checkpoint;
-    if (file === undefined) return Promise.resolve();
-    this.changedSinceCheckpoint = false;
-    const held = this.held();
-    const at = this.opts.clock.now();
-    this.saving = this.saving.then(() => file.save(held, at)).then(
-      () => {
-        this.lastSaveError = undefined;
-      },
-      (err: unknown) => {
-        this.changedSinceCheckpoint = true;
-        const reason = err instanceof Error ? err.message : String(err);
-        if (reason !== this.lastSaveError) this.opts.log.warn({ path: file.path, reason }, 'pipeline: could not write the checkpoint');
-        this.lastSaveError = reason;
-      },
-    );
-    return this.saving;
-  }
-
   private warnDrops(agg: Aggregator): void {
     const dropped = agg.takeDroppedSinceWarning();
     if (dropped === 0) return;
@@ -298,7 +271,7 @@ export class Pipeline {
       await this.append(events);
     } finally {
       this.unsent.delete(batch);
-      void this.saveCheckpoint();
+      void this.checkpoint?.save();
     }
   }
 

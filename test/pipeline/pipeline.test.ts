@@ -147,6 +147,25 @@ describe('Pipeline', () => {
     expect(all).toEqual(Array.from({ length: 200 }, (_, i) => `${long} ${i}`));
   });
 
+  it('caps maxMessageBytes at IoT Hub\'s 256 KB (body plus properties) with a warning', async () => {
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String((JSON.parse(line) as { msg: string }).msg)) });
+    const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
+    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, maxMessageBytes: 1_000_000 });
+    expect(warnings).toEqual(["pipeline: maxMessageBytes is over IoT Hub's limit; using 262144"]);
+    pipeline.configure(intervals, [{ name: 'Process', frequency: 'High', cacheSize: 1000 }]);
+    for (let i = 0; i < 300; i++) pipeline.ingest('Process', ev('ProcessCreate', `${'y'.repeat(2_000)} ${i}`, clock.now()));
+    await pipeline.stop();
+    let events = 0;
+    for (let m = await outbox.peek(); m !== undefined; m = await outbox.peek()) {
+      expect(m.body.length).toBeLessThanOrEqual(262_144 - 4_096);
+      events += (JSON.parse(m.body.toString('utf8')) as SecurityMessage).Events.length;
+      await outbox.ack(m.seq);
+    }
+    expect(events).toBe(300);
+  });
+
   it('runs beforeSend with the collectors of the priority before their events leave', async () => {
     const calls: string[][] = [];
     const { clock, pipeline, sent } = setup({
