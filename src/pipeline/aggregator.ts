@@ -121,10 +121,11 @@ export class Aggregator {
   }
 
   private dropOldest(): void {
-    const oldest = this.entries.keys().next();
+    const oldest = this.entries.entries().next();
     if (oldest.done === true) return;
-    this.bytes -= this.entries.get(oldest.value)?.bytes ?? 0;
-    this.entries.delete(oldest.value);
+    const [key, entry] = oldest.value;
+    this.bytes -= entry.bytes;
+    this.entries.delete(key);
     this.dropped++;
     this.droppedSinceWarning++;
   }
@@ -137,9 +138,22 @@ export class Aggregator {
   }
 }
 
+/** A cheap estimate (no serialization on the hot path): field names and values in UTF-16 units plus JSON punctuation. */
 function estimateBytes(event: CollectedEvent): number {
-  const details = event.aggregationKey === undefined ? 0 : AGGREGATION_DETAILS_BYTES * event.payload.length;
-  return JSON.stringify(event.payload).length + WIRE_OVERHEAD_BYTES + details;
+  let bytes = WIRE_OVERHEAD_BYTES;
+  for (const item of event.payload) {
+    for (const field in item) bytes += field.length + 6 + valueLength(item[field]);
+    if (event.aggregationKey !== undefined) bytes += AGGREGATION_DETAILS_BYTES;
+  }
+  return bytes;
+}
+
+function valueLength(value: PayloadValue | undefined): number {
+  if (typeof value === 'string') return value.length;
+  if (typeof value !== 'object') return 12;
+  let n = 2;
+  for (const k in value) n += k.length + (value[k]?.length ?? 0) + 6;
+  return n;
 }
 
 function materialize(entry: Entry): CollectedEvent {
