@@ -1,7 +1,8 @@
 /**
  * The aggregators' checkpoint in the state dir: one record in the outbox's segment framing (magic,
- * length, crc32) whose body is JSON, replaced atomically (write, fdatasync, rename). A file that fails
- * the framing or the shape check is one warning and an empty start, never a crash.
+ * length, crc32) whose body is JSON, replaced atomically (write, rename). Not fsync'd, like the ack log: a
+ * killed process loses nothing (page cache); after a power cut a torn file fails the checks, which is one
+ * warning and an empty start, never a crash.
  */
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -80,7 +81,6 @@ export class CheckpointFile {
     const fh = await open(tmp, 'w');
     try {
       await fh.writev([encodeHeader(1, savedAt, body), body]);
-      await fh.datasync();
     } finally {
       await fh.close();
     }

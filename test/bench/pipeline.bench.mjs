@@ -59,7 +59,7 @@ async function outboxRate(batch) {
   return N / s;
 }
 
-/** Writing (temp file, fdatasync, rename) and reading back a checkpoint of 5 full caches of 256 events each. */
+/** Writing (temp file, rename) and reading back a checkpoint of 5 full caches of 256 events each. */
 async function checkpointRate(kind) {
   const N = 50;
   const dir = mkdtempSync(join(tmpdir(), 'bench-checkpoint-'));
@@ -82,7 +82,7 @@ const cases = [
   ['aggregation ingest, all distinct, cache 256 full (events/s)', () => ingestRate(1e9, 256), 500_000],
   ['disk outbox append + peek + ack, 16 KB, 16 messages per append (messages/s)', () => outboxRate(16), 2_000],
   ['disk outbox append + peek + ack, 16 KB, 1 message per append, fsync-bound (messages/s)', () => outboxRate(1), 0],
-  ['checkpoint write, 5 x 256 held events, fdatasync-bound (writes/s)', () => checkpointRate('save'), 0],
+  ['checkpoint write, 5 x 256 held events (writes/s)', () => checkpointRate('save'), 0],
   ['checkpoint read and check, 5 x 256 held events (reads/s)', () => checkpointRate('load'), 0],
 ];
 
