@@ -3,6 +3,7 @@ import { createConnectionCollector } from './connection/index.js';
 import { createHeartbeatCollector } from './heartbeat/index.js';
 import { createLoginCollector } from './login/index.js';
 import { createProcessCollector } from './process/index.js';
+import { createSbomCollector } from './sbom/index.js';
 import { createSystemInformationCollector } from './system-information/index.js';
 import type { CollectorFactory } from './types.js';
 
@@ -12,6 +13,7 @@ export const builtInCollectors = {
   Process: createProcessCollector,
   Login: createLoginCollector,
   NetworkActivity: createConnectionCollector,
+  SBoM: createSbomCollector,
 } as const satisfies Record<string, CollectorFactory>;
 
 export type BuiltInCollectorName = keyof typeof builtInCollectors;

@@ -15,7 +15,7 @@ import { boundKey } from './config/desired-validation.js';
 import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
 import { COLLECTOR_NAMES } from './config/twin-keys.js';
-import { NotConnectedError, UserInputError, errorMessage } from './errors.js';
+import { AgentError, NotConnectedError, UserInputError, errorMessage } from './errors.js';
 import { backoffDelay } from './backoff.js';
 import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
 import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
@@ -25,10 +25,12 @@ import { openOutbox } from './outbox/open-outbox.js';
 import type { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { CollectorSchedule } from './pipeline/priority-schedule.js';
-import { STATISTICS_CACHE_SIZE_NOTE } from './pipeline/statistics.js';
 import { buildReported } from './reported-status.js';
 
 const STATISTICS = 'Statistics';
+/** stop(): how long pending messages may take to reach the hub, and the bound of each other wait. */
+const STOP_DRAIN_MS = 2_000;
+const STOP_WAIT_MS = 1_000;
 
 export interface MicroAgentOptions {
   /** Module connection string, as text or parsed. */
@@ -51,6 +53,8 @@ export interface MicroAgentOptions {
   twinTimeoutMs?: number;
   /** How long a configuration change waits for pending messages to reach the hub before applying. */
   flushBeforeApplyMs?: number;
+  /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
+  collectTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -76,7 +80,9 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private link!: HubLink;
   private queue: Promise<void> = Promise.resolve();
   private lastDecision: { latest_state: 'success' | 'failed'; latest_invalid_fields: string[] } = { latest_state: 'success', latest_invalid_fields: [] };
-  private state: 'new' | 'running' | 'stopped' = 'new';
+  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private cancelReportRetry: Cancel | undefined;
   private reportFailures = 0;
 
@@ -91,20 +97,39 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     return this.agentId;
   }
 
-  /** Starts with the last accepted configuration, before the hub is reached; connects in the background. */
-  async start(): Promise<void> {
-    if (this.state !== 'new') return;
-    this.state = 'running';
+  /**
+   * Starts with the last accepted configuration, before the hub is reached; connects in the background.
+   * All or nothing: a failure part way (or stop() meanwhile) releases what was opened, and start() rejects.
+   */
+  start(): Promise<void> {
+    if (this.state !== 'new') return this.starting ?? Promise.reject(stoppedError('the agent was stopped; create a new one to start again'));
+    this.state = 'starting';
+    this.starting = this.open().then(
+      () => {
+        if (this.state !== 'starting') throw stoppedError();
+        this.state = 'running';
+        this.link.start();
+        this.log.info({ agentId: this.agentId, version: this.version, outbox: this.outbox.mode }, 'agent started');
+      },
+    ).catch(async (err: unknown) => {
+      this.state = 'stopped';
+      await this.release(false).catch((cleanup: unknown) => this.log.warn({ reason: errorMessage(cleanup) }, 'releasing a failed start failed'));
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
     const { stateDir } = this.opts;
     const id = await loadAgentId(stateDir);
     this.agentId = id.agentId;
     this.store = TwinConfigStore.load({ stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log });
     const badDefaults = this.store.defaultsProblems();
     if (badDefaults.length > 0) {
-      this.state = 'stopped';
       throw new UserInputError(`twinDefaults: ${badDefaults.map((p) => `${boundKey(p.key)}: ${p.reason}`).join('; ')}`);
     }
     const config = this.store.effective();
+    this.checkStarting();
     this.outbox = await openOutbox({
       dir: stateDir === undefined ? undefined : join(stateDir, 'outbox'),
       maxBytes: this.opts.outboxMaxBytes ?? 50 * 1024 * 1024,
@@ -115,6 +140,10 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       factories: this.opts.collectors ?? builtInCollectors,
       hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
       onEvent: (collector, event) => this.pipeline.ingest(collector, event),
+      onStatusChange: () => {
+        if (this.state === 'running') this.enqueue(() => this.report());
+      },
+      ...(this.opts.collectTimeoutMs !== undefined ? { callTimeoutMs: this.opts.collectTimeoutMs } : {}),
     });
     this.delivery = new Delivery({ outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false });
     this.pipeline = new Pipeline({
@@ -133,7 +162,9 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),
     });
+    this.checkStarting();
     await this.applyConfig(config, undefined);
+    this.checkStarting();
     this.link.on('connected', () => {
       this.emit('connected');
       this.delivery.kick();
@@ -143,26 +174,46 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
     this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
     this.delivery.start();
-    this.link.start();
-    this.log.info({ agentId: this.agentId, version: this.version, outbox: this.outbox.mode }, 'agent started');
   }
 
-  /** Flushes what is pending to the outbox, tries briefly to deliver it, and disconnects. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.state !== 'running') {
+  private checkStarting(): void {
+    if (this.state !== 'starting') throw stoppedError();
+  }
+
+  /**
+   * Flushes what is pending to the outbox, tries briefly to deliver it, and disconnects, within 10 s even
+   * on a half-open connection. Idempotent; safe before, during and after a failed start().
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const was = this.state;
       this.state = 'stopped';
-      return;
-    }
-    this.state = 'stopped';
+      // A start in progress sees the state, releases what it opened and rejects; a collector start it
+      // waits for is abandoned first.
+      if (was === 'starting') {
+        await this.host?.stopAll();
+        await this.starting?.catch(() => undefined);
+      }
+      if (was !== 'running') return;
+      await this.release(true);
+      this.log.info('agent stopped');
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Releases whatever start() opened (members are unset after a failed start). The hub link closes before
+   * waiting for the message in flight, which stays in the outbox for the next run; every wait is bounded.
+   */
+  private async release(graceful: boolean): Promise<void> {
     this.cancelReportRetry?.();
-    await this.queue.catch(() => undefined);
-    await this.host.stopAll();
-    await this.pipeline.stop();
-    if (this.link.isConnected()) await this.delivery.drain(2_000);
-    await this.delivery.stop();
-    await this.link.stop();
-    await this.outbox.close();
-    this.log.info('agent stopped');
+    await this.host?.stopAll();
+    await this.pipeline?.stop();
+    if (graceful && this.link?.isConnected()) await this.delivery.drain(STOP_DRAIN_MS);
+    await this.link?.stop();
+    await settledWithin(this.delivery?.stop(), STOP_WAIT_MS, this.clock);
+    await settledWithin(this.queue, STOP_WAIT_MS, this.clock);
+    await this.outbox?.close();
   }
 
   /** The effective configuration now in force. */
@@ -194,10 +245,16 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
-      // What was collected under the old configuration leaves first.
-      await this.pipeline.flush();
-      await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
-      await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
+      // What was collected under the old configuration leaves first; a slow snapshot does not hold up the change.
+      this.host.hurry(true);
+      try {
+        await this.pipeline.flush();
+        await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
+        if (this.state !== 'running') return;
+        await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
+      } finally {
+        if (this.state === 'running') this.host.hurry(false);
+      }
       this.log.info({ changed: evaluation.changedKeys.slice(0, 50) }, 'configuration applied');
     }
     this.store.commit(evaluation.candidate);
@@ -229,7 +286,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
   /** Statistics are made by the pipeline, not by a collector. */
   private statisticsReport(): CollectorReport {
-    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running', detail: STATISTICS_CACHE_SIZE_NOTE };
+    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running' };
   }
 
   /** Writes the reported properties; a refused write (429, 5xx) is retried with backoff, an offline one after reconnecting. */
@@ -264,4 +321,19 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 function settingsOf(values: Record<string, string | number | boolean>, collector: string): CollectorSettings {
   const prefix = `${collector}_`;
   return Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(prefix)));
+}
+
+function stoppedError(message = 'the agent was stopped before it finished starting'): AgentError {
+  return new AgentError('StoppedError', message, false);
+}
+
+/** Waits for `p` to settle, at most `ms`; never rejects. */
+async function settledWithin(p: Promise<unknown> | undefined, ms: number, clock: Clock): Promise<void> {
+  if (p === undefined) return;
+  let cancel: Cancel = () => undefined;
+  const timeout = new Promise<void>((resolve) => {
+    cancel = clock.setTimeout(resolve, ms);
+  });
+  await Promise.race([p.then(() => undefined, () => undefined), timeout]);
+  cancel();
 }

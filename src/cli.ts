@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-/** The command line: run, demo, sim-hub, collect, validate-config. */
+#!/usr/bin/env -S node --max-semi-space-size=1 --single-threaded-gc --lite-mode --no-expose-wasm
+/** The command line: run, demo, sim-hub, collect, validate-config, sbom, hub. */
 import { UserInputError, errorMessage } from './errors.js';
 import { redactText } from './log.js';
 import { agentVersion } from './agent-identity.js';
@@ -9,15 +9,22 @@ const HELP = `iot-micro-agent ${agentVersion()}: a security micro agent for Linu
 Usage:
   iot-micro-agent run [--config FILE]          run the agent (default config: /etc/iot-micro-agent/config.json)
   iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
-  iot-micro-agent sim-hub [--port N] [--state-dir DIR] [--device ID]
+  iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
-  iot-micro-agent collect <process|login|connection> --once [--host-root DIR]
+  iot-micro-agent collect <process|login|connection|sbom> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
+  iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
+                                               print the installed packages as CycloneDX 1.6 JSON (default) or our payload items
   iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
+  iot-micro-agent hub create-module|verify|configure (--device ID | --all-devices) ...
+                                               set up the module on a hub's devices (see iot-micro-agent hub --help)
+  iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
+                                               write the connection string (stdin by default) mode 0600, owned by the service user
   iot-micro-agent --help | --version
 
 Environment:
   IOT_MICRO_AGENT_CONNECTION_STRING            module connection string (wins over connectionStringFile)
+  IOT_HUB_CONNECTION_STRING                    hub policy connection string for the hub commands
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -40,6 +47,9 @@ async function dispatch(argv: string[]): Promise<number> {
     'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
     collect: async () => (await import('./cli/collect-command.js')).collectCommand,
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
+    sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,
+    hub: async () => async (args: string[]) => (await import('./fleet/hub-command.js')).hubCommand(args),
+    provision: async () => (await import('./cli/provision-command.js')).provisionCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);

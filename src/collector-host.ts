@@ -1,14 +1,16 @@
 /**
  * Runs collectors: creates, starts, restarts and stops them, hands each a sink, and remembers how
- * each is doing for the reported properties. Knows nothing of the pipeline or the hub.
+ * each is doing for the reported properties. Knows nothing of the pipeline or the hub. Every call
+ * into a collector has a deadline, so one that hangs is reported failed and never holds up the rest.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Collector, CollectorFactory, CollectorSettings, CollectorStatus, EventSink } from '../collectors/types.js';
 import type { Clock } from './clock.js';
 import type { CollectedEvent } from './events/event.js';
+import { collectedEventProblem } from './events/collected-event-check.js';
 import { errorMessage } from './errors.js';
 
 export type CollectorState = CollectorStatus['state'] | 'disabled' | 'unsupported';
@@ -24,19 +26,52 @@ export interface CollectorHostOptions {
   agentVersion: string;
   /** Where emitted events go. */
   onEvent: (collector: string, event: CollectedEvent) => void;
+  /** A collector's reported state changed outside a configuration change (a deadline missed, or met again). */
+  onStatusChange?: (collector: string) => void;
+  /** Deadline of one start() or collect(); default 15 s. */
+  callTimeoutMs?: number;
+  /** Deadline of one stop(); default 2 s. */
+  stopTimeoutMs?: number;
 }
 
 /** The agent's own children (journalctl for the Login collector) are its work, not device activity. */
 const OWN_PIDS: ReadonlySet<number> = new Set([process.pid]);
 
-interface Running { collector: Collector; lastError?: string }
+interface Running {
+  collector: Collector;
+  lastError?: string;
+  /** Set while a call is past its deadline: the collector is reported failed with this reason. */
+  overdue?: string | undefined;
+  /** A collect() still running after its deadline: the next one is skipped rather than piled on top. */
+  collecting?: Promise<unknown> | undefined;
+  /** Ends the wait on a collect() in progress (the collector is being stopped). */
+  abandonCollect?: (() => void) | undefined;
+  /** An invalid event was logged already; later ones are only counted. */
+  warnedInvalid?: boolean;
+}
+
+type Outcome = { kind: 'done' } | { kind: 'error'; error: unknown } | { kind: 'timeout' } | { kind: 'abandoned' };
 
 export class CollectorHost {
   private readonly running = new Map<string, Running>();
   private readonly failed = new Map<string, string>();
   private readonly disabled = new Set<string>();
+  /** Invalid events refused at emit, per collector, with the last reason. */
+  private readonly rejected = new Map<string, { count: number; reason: string }>();
+  /** Ends every wait on a collector call when the host stops. */
+  private readonly abandons = new Set<() => void>();
+  /** Releases the waits on collect() calls in progress (see hurry). */
+  private readonly waiting = new Set<() => void>();
+  private hurrying = false;
+  private readonly callTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private tempDir: Promise<string> | undefined;
+  private closed = false;
 
-  constructor(private readonly opts: CollectorHostOptions) {}
+  constructor(private readonly opts: CollectorHostOptions) {
+    this.callTimeoutMs = opts.callTimeoutMs ?? 15_000;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 2_000;
+  }
 
   names(): string[] {
     return Object.keys(this.opts.factories);
@@ -46,8 +81,9 @@ export class CollectorHost {
     return this.running.has(name);
   }
 
-  /** (Re)starts `name` with `settings`, or stops it when disabled. */
+  /** (Re)starts `name` with `settings`, or stops it when disabled. Does nothing once the host is stopped. */
   async apply(name: string, settings: CollectorSettings, enabled: boolean): Promise<void> {
+    if (this.closed) return;
     await this.stopOne(name);
     this.failed.delete(name);
     this.disabled.delete(name);
@@ -56,52 +92,109 @@ export class CollectorHost {
       return;
     }
     const factory = this.opts.factories[name];
-    if (!factory) return;
+    if (!factory || this.closed) return;
     const log = this.opts.log.child({ collector: name });
+    let entry: Running | undefined;
     try {
       const stateDir = await this.collectorDir(name, log);
       const collector = factory({
         hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion,
         ownPids: () => OWN_PIDS,
       });
-      const entry: Running = { collector };
+      entry = { collector };
       this.running.set(name, entry);
-      await collector.start?.(this.sink(name, entry, log));
+      const started = entry;
+      const outcome = await this.call(() => collector.start?.(this.sink(name, started, log)));
+      if (outcome.kind === 'error') throw outcome.error;
+      if (outcome.kind === 'timeout') throw new Error(`start() did not finish within ${this.callTimeoutMs} ms`);
     } catch (err) {
-      this.running.delete(name);
+      if (entry !== undefined && this.running.get(name) === entry) await this.stopOne(name);
       this.failed.set(name, errorMessage(err));
       log.error({ reason: errorMessage(err) }, 'collector failed to start');
     }
   }
 
-  /** `<stateDir>/collectors/<name>`; without a usable state dir, a temp dir whose offsets live for this run only. */
+  /** `<stateDir>/collectors/<name>`; without a usable state dir, a private temp dir that lives for this run only. */
   private async collectorDir(name: string, log: Logger): Promise<string> {
-    const temp = join(tmpdir(), `iot-micro-agent-${process.pid}`, 'collectors', name);
     if (this.opts.stateDir !== undefined) {
       const dir = join(this.opts.stateDir, 'collectors', name);
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
         return dir;
       } catch (err) {
-        log.warn({ dir, reason: errorMessage(err), fallback: temp }, 'collector state dir not writable; offsets will not survive a restart');
+        log.warn({ dir, reason: errorMessage(err) }, 'collector state dir not writable; offsets will not survive a restart');
       }
     }
-    await mkdir(temp, { recursive: true, mode: 0o700 });
-    return temp;
+    // mkdtemp: a name no other local user can predict or plant a symlink at; removed by stopAll().
+    this.tempDir ??= mkdtemp(join(tmpdir(), 'iot-micro-agent-'));
+    const dir = join(await this.tempDir, 'collectors', name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
   }
 
-  /** Asks the snapshot collectors among `names` for their events. */
+  /** Asks the snapshot collectors among `names` for their events; each gets until its deadline. */
   async collect(names: readonly string[]): Promise<void> {
-    await Promise.all(names.map(async (name) => {
-      const entry = this.running.get(name);
-      if (!entry?.collector.collect) return;
-      try {
-        await entry.collector.collect(this.sink(name, entry, this.opts.log.child({ collector: name })));
-      } catch (err) {
-        entry.lastError = errorMessage(err);
-        this.opts.log.warn({ collector: name, reason: entry.lastError }, 'collection failed');
-      }
-    }));
+    await Promise.all(names.map((name) => this.collectOne(name)));
+  }
+
+  /**
+   * While on, collect() starts the collections but does not wait for them, and the waits in progress end:
+   * a configuration change goes ahead at once, and what a slow collector emits before its deadline still
+   * leaves with the next send.
+   */
+  hurry(on: boolean): void {
+    this.hurrying = on;
+    if (on) for (const release of [...this.waiting]) release();
+  }
+
+  private async collectOne(name: string): Promise<void> {
+    const entry = this.running.get(name);
+    const collector = entry?.collector;
+    if (!entry || !collector?.collect || entry.collecting !== undefined) return;
+    const log = this.opts.log.child({ collector: name });
+    let open = true;
+    const sink = this.sink(name, entry, log, () => open);
+    const work = Promise.resolve().then(() => collector.collect?.(sink));
+    entry.collecting = work;
+    // The next collect() runs only once this one has settled, even past its deadline.
+    work.then(() => undefined, () => undefined).finally(() => {
+      if (entry.collecting === work) entry.collecting = undefined;
+    }).catch(() => undefined);
+    const settled = this.call(() => work, this.callTimeoutMs, (abandon) => {
+      entry.abandonCollect = abandon;
+    }).then((outcome) => {
+      entry.abandonCollect = undefined;
+      open = false;
+      this.afterCollect(name, entry, outcome, log);
+    });
+    if (this.hurrying) return;
+    await new Promise<void>((resolve) => {
+      const release = (): void => {
+        this.waiting.delete(release);
+        resolve();
+      };
+      this.waiting.add(release);
+      void settled.then(release);
+    });
+  }
+
+  private afterCollect(name: string, entry: Running, outcome: Outcome, log: Logger): void {
+    if (outcome.kind === 'timeout') {
+      const reason = `collect() did not finish within ${this.callTimeoutMs} ms; its late results are ignored`;
+      if (entry.overdue === undefined) log.warn({ reason }, 'collection overdue');
+      entry.overdue = reason;
+      this.opts.onStatusChange?.(name);
+      return;
+    }
+    if (outcome.kind === 'error') {
+      entry.lastError = errorMessage(outcome.error);
+      log.warn({ reason: entry.lastError }, 'collection failed');
+    }
+    if (outcome.kind !== 'abandoned' && entry.overdue !== undefined) {
+      entry.overdue = undefined;
+      log.info('collection back within its deadline');
+      this.opts.onStatusChange?.(name);
+    }
   }
 
   report(name: string): CollectorReport {
@@ -111,39 +204,96 @@ export class CollectorHost {
     if (failure !== undefined) return { state: 'failed', detail: failure };
     const entry = this.running.get(name);
     if (!entry) return { state: 'stopped' };
-    const status = entry.collector.status?.() ?? { state: 'running' };
-    const detail = status.detail ?? entry.lastError;
+    if (entry.overdue !== undefined) return { state: 'failed', detail: entry.overdue };
+    const status = this.statusOf(name, entry);
+    const rejected = this.rejected.get(name);
+    const detail = status.detail ?? entry.lastError
+      ?? (rejected === undefined ? undefined : `${rejected.count} invalid events refused; last: ${rejected.reason}`);
     return detail === undefined ? { state: status.state } : { state: status.state, detail };
   }
 
+  /** Invalid events refused at emit since start, by collector. */
+  rejectedEvents(): Record<string, number> {
+    return Object.fromEntries([...this.rejected].map(([name, r]) => [name, r.count]));
+  }
+
+  /** Stops every collector (each within its deadline), ends waits on them, removes the temp dir; final. */
   async stopAll(): Promise<void> {
+    this.closed = true;
+    for (const abandon of [...this.abandons]) abandon();
+    this.hurry(true);
     await Promise.all([...this.running.keys()].map((n) => this.stopOne(n)));
+    const temp = this.tempDir;
+    this.tempDir = undefined;
+    if (temp !== undefined) await rm(await temp.catch(() => ''), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private statusOf(name: string, entry: Running): CollectorStatus {
+    try {
+      return entry.collector.status?.() ?? { state: 'running' };
+    } catch (err) {
+      return { state: 'degraded', detail: `status() failed: ${errorMessage(err)}` };
+    }
   }
 
   private async stopOne(name: string): Promise<void> {
     const entry = this.running.get(name);
     if (!entry) return;
     this.running.delete(name);
-    try {
-      await entry.collector.stop();
-    } catch (err) {
-      this.opts.log.warn({ collector: name, reason: errorMessage(err) }, 'collector did not stop cleanly');
-    }
+    entry.abandonCollect?.();
+    const outcome = await this.call(() => entry.collector.stop(), this.stopTimeoutMs);
+    if (outcome.kind === 'error') this.opts.log.warn({ collector: name, reason: errorMessage(outcome.error) }, 'collector did not stop cleanly');
+    if (outcome.kind === 'timeout') this.opts.log.warn({ collector: name, timeoutMs: this.stopTimeoutMs }, 'collector did not stop in time; abandoned');
   }
 
-  private sink(name: string, entry: Running, log: Logger): EventSink {
+  /** Runs one collector call with a deadline; a throw, a rejection, a timeout or the host stopping all end it. */
+  private call(fn: () => Promise<unknown> | undefined, ms = this.callTimeoutMs, onAbandon?: (abandon: () => void) => void): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const finish = (outcome: Outcome): void => {
+        cancel();
+        this.abandons.delete(abandon);
+        resolve(outcome);
+      };
+      const abandon = (): void => finish({ kind: 'abandoned' });
+      const cancel = this.opts.clock.setTimeout(() => finish({ kind: 'timeout' }), ms);
+      this.abandons.add(abandon);
+      onAbandon?.(abandon);
+      Promise.resolve().then(fn).then(() => finish({ kind: 'done' }), (error: unknown) => finish({ kind: 'error', error }));
+    });
+  }
+
+  private sink(name: string, entry: Running, log: Logger, open: () => boolean = () => true): EventSink {
     const seen = new Set<string>();
+    const once = (text: string, line: string, level: 'warn' | 'error' = 'warn'): void => {
+      // Logged once per distinct problem, so a broken source does not flood the journal.
+      if (seen.has(text) || seen.size > 100) return;
+      seen.add(text);
+      log[level]({ reason: text }, line);
+    };
     return {
       emit: (event) => {
-        if (this.running.get(name) === entry) this.opts.onEvent(name, event);
+        if (this.running.get(name) !== entry || !open()) return;
+        const problem = collectedEventProblem(event);
+        if (problem !== undefined) {
+          const r = this.rejected.get(name) ?? { count: 0, reason: '' };
+          r.count++;
+          r.reason = problem.slice(0, 160);
+          this.rejected.set(name, r);
+          // Once per collector run: the values that make events invalid can differ in every one.
+          if (entry.warnedInvalid !== true) log.warn({ reason: r.reason }, 'invalid event refused; later ones are only counted');
+          entry.warnedInvalid = true;
+          return;
+        }
+        try {
+          this.opts.onEvent(name, event);
+        } catch (err) {
+          once(errorMessage(err), 'event could not be queued', 'error');
+        }
       },
       error: (problem) => {
         const text = typeof problem === 'string' ? problem : problem.message;
         entry.lastError = text.slice(0, 300);
-        // Logged once per distinct problem, so a broken source does not flood the journal.
-        if (seen.has(text) || seen.size > 100) return;
-        seen.add(text);
-        log.warn({ reason: entry.lastError }, 'collector problem');
+        once(text.slice(0, 300), 'collector problem');
       },
     };
   }

@@ -7,6 +7,12 @@ export interface ReportInput {
   collectors: (CollectorReport & { name: string; settings: Record<string, unknown> })[];
 }
 
+/** Keys accepted for compatibility that change nothing, by collector; the key table says so too (test/config/readme-table). */
+export const NO_EFFECT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  NetworkActivity: ['NetworkActivity_PacketBufferSize'],
+  Statistics: ['Statistics_CacheSize'],
+};
+
 /** IoT Hub rejects reported sections over 32 KB; stay well below so a long reason never loses the decision. */
 const MAX_REPORTED_BYTES = 24 * 1024;
 /** An invalid key longer than this is shortened in reported when the section would otherwise be too large. */
@@ -19,6 +25,8 @@ export function buildReported(input: ReportInput): Record<string, unknown> {
     // Reported patches merge: a detail that no longer applies must be deleted explicitly.
     entry['detail'] = c.detail === undefined ? null : c.detail.slice(0, 200);
     if (c.state !== 'unsupported') entry['settings'] = c.settings;
+    const noEffect = NO_EFFECT_KEYS[c.name];
+    if (noEffect !== undefined) entry['no_effect'] = noEffect.map((key) => `${key}: accepted for compatibility, no effect`);
     collectors[c.name] = entry;
   }
   const patch: Record<string, unknown> = {

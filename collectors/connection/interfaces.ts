@@ -61,13 +61,21 @@ export interface AddressPolicy {
   readonly includeLoopback: boolean;
 }
 
+/** Linux's loopback interface, whatever the namespace. */
+export const LOOPBACK_DEVICE = 'lo';
+
+/** Naming `lo` records loopback, as IncludeLoopback does (with `any` or any other list). */
+export function loopbackSelected(policy: AddressPolicy): boolean {
+  return policy.includeLoopback || policy.devices.names.includes(LOOPBACK_DEVICE);
+}
+
 /**
- * Whether a socket with this local address is reported. Loopback goes by IncludeLoopback alone
- * (whatever the device list says); a wildcard (listener on all interfaces) passes when any listed
- * interface exists; anything else must be an address of a listed interface.
+ * Whether a socket with this local address is reported. Loopback (127/8, ::1) goes by `lo` in the
+ * list or IncludeLoopback; a wildcard (listener on all interfaces) passes when any listed interface
+ * exists; anything else must be an address of a listed interface.
  */
 export function addressSelected(local: string, remote: string, policy: AddressPolicy, table: InterfaceTable): boolean {
-  if (isLoopback(local) || isLoopback(remote)) return policy.includeLoopback;
+  if (isLoopback(local) || isLoopback(remote)) return loopbackSelected(policy);
   if (policy.devices.all) return true;
   if (isWildcard(local)) return policy.devices.names.some((n) => table.names.has(n));
   const name = table.byAddress.get(local);

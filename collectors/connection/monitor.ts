@@ -1,9 +1,10 @@
 /** The polling loop: diff established sockets by inode, resolve owners of new ones, emit events. */
 import { endianness } from 'node:os';
+import { errorMessage } from '../../src/errors.js';
 import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { connectionEvent, directionOf, listeningKey, listeningPortsEvent } from './events.js';
 import { InodeOwners, readProcessInfo, type ProcessInfo } from './inode-owner.js';
-import { addressSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
+import { addressSelected, loopbackSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
 import { discoverNamespaces, type NetNamespace } from './namespaces.js';
 import { parseSocketLine, rowKind, type SocketRow } from './parse.js';
 import { readConnectionSettings, type ConnectionSettings } from './settings.js';
@@ -77,7 +78,10 @@ export class ConnectionMonitor implements ConnectionCollector {
     if (this.cancelTimer) return;
     this.state = 'running';
     await this.tick(out);
-    this.cancelTimer = this.options.clock.setInterval(() => void this.tick(out), this.settings.pollIntervalMs);
+    this.cancelTimer = this.options.clock.setInterval(() => {
+      // the sink itself may throw (a gateway's own): log it, never leave a rejection behind
+      this.tick(out).catch((err: unknown) => this.options.log.warn({ reason: errorMessage(err) }, 'connection poll failed'));
+    }, this.settings.pollIntervalMs);
   }
 
   async stop(): Promise<void> {
@@ -228,12 +232,15 @@ export class ConnectionMonitor implements ConnectionCollector {
       if (this.state === 'degraded') this.state = 'running';
       return;
     }
-    const present = [...table.names].sort().join(', ');
+    const names = [...table.names].sort();
+    // a host with many containers has dozens of veths: the status stays one readable line
+    const present = names.length > 12 ? `${names.slice(0, 12).join(', ')}, ... (${names.length} in all)` : names.join(', ');
     const all = missing.length === listed.length;
     this.detail = all
-      ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${this.settings.includeLoopback ? ' except loopback' : ''}`
-      : `NetworkActivity_Devices: ${missing.join(', ')} not present; reporting ${listed.filter((n) => !missing.includes(n)).join(', ')}`;
-    if (all && this.state !== 'stopped') this.state = 'degraded';
+      ? `NetworkActivity_Devices: none of ${listed.join(', ') || '(empty)'} exists (present: ${present}); no connections are reported${loopbackSelected(this.settings) ? ' except loopback' : ''}`
+      : `NetworkActivity_Devices: ${missing.join(', ')} not present (present: ${present}); reporting ${listed.filter((n) => !missing.includes(n)).join(', ')}`;
+    // a listed name that does not exist is a configuration error the admin must see in the twin
+    if (this.state !== 'stopped') this.state = 'degraded';
     this.warnOnce(out, this.detail);
   }
 

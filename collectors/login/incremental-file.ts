@@ -101,7 +101,9 @@ export async function readIncrement(
     if (rotated !== undefined) {
       const old = await statOrUndefined(rotated);
       if (old !== undefined && old.size >= mark.offset) {
-        await readRange(rotated, mark.offset, old.size, true, consume);
+        const offset = await readRange(rotated, mark.offset, old.size, true, consume);
+        // larger than one read: the mark stays on the old inode and the next polls finish it, one chunk each
+        if (offset < old.size) return { mark: { inode: mark.inode, offset, size: old.size }, warnings };
       } else {
         warnings.push(`${rotated} (rotated ${path}) shrank below the last read offset ${mark.offset}: its tail is lost; this can be tampering`);
       }

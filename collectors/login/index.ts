@@ -1,4 +1,5 @@
 /** The Login collector: wtmp/btmp, sshd's log or journal (or the PAM hook's log) to `Login` events. */
+import { errorMessage } from '../../src/errors.js';
 import type { Collector, CollectorFactory, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import type { FileMark } from './incremental-file.js';
 import { JournalFollower } from './journal-follower.js';
@@ -6,7 +7,7 @@ import { LoginMerger } from './login-merge.js';
 import { PasswdUsers, toLoginEvent } from './login-event.js';
 import { FileSource, type LoginSourceOverrides, planSources } from './login-sources.js';
 import { type LoginState, loadState, saveState } from './login-state.js';
-import type { LoginObservation } from './observation.js';
+import { type LoginObservation, hasPossibleTime } from './observation.js';
 
 export type { LoginSourceOverrides } from './login-sources.js';
 export { snapshotLogins } from './snapshot.js';
@@ -28,6 +29,8 @@ class LoginCollector implements Collector {
   private lastSaved = '';
   private readonly reported = new Set<string>();
   private state: CollectorStatus = { state: 'stopped' };
+  /** Records whose time no date can hold: skipped, reported once, counted in the status. */
+  private impossibleTimes = 0;
 
   constructor(private readonly options: CollectorOptions, private readonly overrides: LoginSourceOverrides) {
     this.users = new PasswdUsers(options.hostRoot);
@@ -65,7 +68,7 @@ class LoginCollector implements Collector {
     await this.save();
     log.debug({ mode, files: plan.files.map((f) => f.path) }, 'login collector started');
     this.cancelPoll = clock.setInterval(() => {
-      void this.tick();
+      this.tick().catch((err: unknown) => this.problem(`login poll failed: ${errorMessage(err)}`));
     }, this.overrides.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
   }
 
@@ -122,25 +125,51 @@ class LoginCollector implements Collector {
     await this.save().catch((err: unknown) => this.problem(`saving login offsets: ${(err as Error).message}`));
   }
 
+  /** The one way in for every source; never throws (the journal calls it from a stream handler). */
   private accept(observations: LoginObservation[]): void {
     const now = this.options.clock.now();
-    for (const obs of observations) this.emit(this.merger.add(obs, now));
+    for (const obs of observations) {
+      if (hasPossibleTime(obs)) this.emit(this.merger.add(obs, now));
+      else this.skipImpossibleTime(obs);
+    }
   }
 
+  private skipImpossibleTime(obs: LoginObservation): void {
+    this.impossibleTimes++;
+    if (this.impossibleTimes > 1) return;
+    this.problem(`skipped a login record from ${obs.sources.join('+')} with an impossible time; later ones are counted in the collector status`);
+  }
+
+  /** One failing event (a sink that throws) costs that event, not the rest of the batch. */
   private emit(observations: LoginObservation[]): void {
-    for (const obs of observations) this.out?.emit(toLoginEvent(obs, this.users.lookup));
+    for (const obs of observations) {
+      try {
+        this.out?.emit(toLoginEvent(obs, this.users.lookup));
+      } catch (err) {
+        this.problem(`dropped a login event: ${errorMessage(err)}`);
+      }
+    }
   }
 
   private warn(message: string): void {
     this.options.log.warn(message);
-    this.out?.error(message);
+    this.tell(message);
   }
 
   private problem(message: string): void {
     if (this.reported.has(message)) return;
     this.reported.add(message);
     this.options.log.warn(message);
-    this.out?.error(message);
+    this.tell(message);
+  }
+
+  /** Problems are reported from stream handlers and catch blocks: a sink that throws must not escape from there. */
+  private tell(message: string): void {
+    try {
+      this.out?.error(message);
+    } catch (err) {
+      this.options.log.warn({ reason: errorMessage(err) }, 'the sink refused a login collector problem');
+    }
   }
 
   private async save(): Promise<void> {
@@ -159,15 +188,17 @@ class LoginCollector implements Collector {
     this.cancelPoll = undefined;
     this.journal?.stop();
     if (this.out === undefined || this.state.state === 'stopped') return;
-    await this.ticking;
-    await this.tick();
+    await this.ticking?.catch(() => undefined);
+    await this.tick().catch((err: unknown) => this.problem(`login poll failed: ${errorMessage(err)}`));
     this.emit(this.merger.flush(this.options.clock.now(), true));
     await this.save().catch(() => undefined);
     this.state = { state: 'stopped' };
   }
 
   status(): CollectorStatus {
-    return this.state;
+    if (this.impossibleTimes === 0 || this.state.state === 'stopped') return this.state;
+    const skipped = `${this.impossibleTimes} ${this.impossibleTimes === 1 ? 'record' : 'records'} with an impossible time skipped`;
+    return { state: this.state.state, detail: this.state.detail === undefined ? skipped : `${this.state.detail}; ${skipped}` };
   }
 }
 

@@ -1,5 +1,6 @@
 /** sshd's lines from the systemd journal: one long-running `journalctl -f -o json`, resumed from a saved cursor. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import type { Clock } from '../types.js';
 import type { LoginObservation } from './observation.js';
 import { SSHD_PROGRAMS, parseSshdMessage } from './sshd-log-parse.js';
@@ -17,7 +18,44 @@ function messageText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** One `journalctl -o json` line; lines that are not JSON objects yield nothing. */
+/** A systemd unit of OpenSSH's server: `ssh.service`, `sshd.service`, or a socket-activated `sshd@...service`. */
+const SSHD_UNIT = /^sshd?(@[^/]*)?\.service$/;
+
+const field = (e: Record<string, unknown>, name: string): string | undefined => (typeof e[name] === 'string' ? e[name] : undefined);
+
+/** `root`: sshd's privileged processes (all logins and failures); `session`: its child running as the logged-in user. */
+export type JournalSender = 'root' | 'session';
+
+/**
+ * Who sent the entry, judged only by fields journald sets itself from the sender's credentials and
+ * /proc (a client cannot set `_` fields), never by SYSLOG_IDENTIFIER, which `logger -t sshd` sets for
+ * any user. journald reads `_EXE`, `_COMM`, `_SYSTEMD_UNIT` when the entry arrives, so they are
+ * missing when the sender already exited: then only `_UID=0` vouches, which no user can fake.
+ */
+export function journalSender(e: Record<string, unknown>): JournalSender | undefined {
+  const exe = field(e, '_EXE');
+  const exeIsSshd = exe !== undefined && SSHD_PROGRAMS.includes(basename(exe.replace(/ \(deleted\)$/, '')));
+  // after login sshd's session child runs as the user and logs the disconnect; only its executable vouches for it
+  if (field(e, '_UID') !== '0') return exeIsSshd ? 'session' : undefined;
+  if (exe !== undefined) return exeIsSshd ? 'root' : undefined;
+  const comm = field(e, '_COMM');
+  if (comm !== undefined) return SSHD_PROGRAMS.includes(comm) ? 'root' : undefined;
+  const unit = field(e, '_SYSTEMD_UNIT');
+  return unit === undefined || SSHD_UNIT.test(unit) ? 'root' : undefined;
+}
+
+/**
+ * journalctl's filter (the parser decides on each entry): root's entries tagged as sshd, or entries
+ * of a process named like sshd (its session child). A user's `logger -t sshd` is neither.
+ */
+export const JOURNAL_MATCHES: readonly string[] = [
+  '_UID=0',
+  ...SSHD_PROGRAMS.map((p) => `SYSLOG_IDENTIFIER=${p}`),
+  '+',
+  ...SSHD_PROGRAMS.map((p) => `_COMM=${p}`),
+];
+
+/** One `journalctl -o json` line; lines that are not JSON objects, or not sent by sshd, yield nothing. */
 export function parseJournalLine(line: string, nowMs: number): JournalEntry {
   let entry: unknown;
   try {
@@ -31,7 +69,8 @@ export function parseJournalLine(line: string, nowMs: number): JournalEntry {
   const program = typeof e['SYSLOG_IDENTIFIER'] === 'string' ? e['SYSLOG_IDENTIFIER'] : undefined;
   const message = messageText(e['MESSAGE']);
   const withCursor = cursor === undefined ? {} : { cursor };
-  if (message === undefined || (program !== undefined && !SSHD_PROGRAMS.includes(program))) return withCursor;
+  const sender = journalSender(e);
+  if (message === undefined || (program !== undefined && !SSHD_PROGRAMS.includes(program)) || sender === undefined) return withCursor;
   const pid = Number(e['_PID'] ?? e['SYSLOG_PID']);
   const micros = Number(e['__REALTIME_TIMESTAMP']);
   const obs = parseSshdMessage(message, {
@@ -40,7 +79,9 @@ export function parseJournalLine(line: string, nowMs: number): JournalEntry {
     ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
     ...(program === undefined ? {} : { program }),
   });
-  return obs === undefined ? withCursor : { ...withCursor, observation: obs };
+  // the unprivileged child knows only that the session ended: anything else from it is not trusted
+  if (obs === undefined || (sender === 'session' && obs.operation !== 'Logout')) return withCursor;
+  return { ...withCursor, observation: obs };
 }
 
 /** journalctl's arguments: an array, never a shell line. First run starts at the end (`--lines=0`). */
@@ -48,7 +89,7 @@ export function journalArgs(cursor: string | undefined, hostRoot: string): strin
   const args = ['--follow', '--output=json', '--no-pager', '--quiet'];
   if (hostRoot !== '/' && hostRoot !== '') args.push(`--root=${hostRoot}`);
   args.push(cursor === undefined ? '--lines=0' : `--after-cursor=${cursor}`);
-  for (const p of SSHD_PROGRAMS) args.push(`SYSLOG_IDENTIFIER=${p}`);
+  args.push(...JOURNAL_MATCHES);
   return args;
 }
 

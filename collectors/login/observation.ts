@@ -40,3 +40,11 @@ export function observation(
   }
   return out as LoginObservation;
 }
+
+/** The latest time an event can carry: the message schema's date-time has a four-digit year. */
+export const MAX_RECORD_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** False for a record time no date can hold (a PAM line with epoch 1e20, a forged journal timestamp). */
+export function hasPossibleTime(obs: LoginObservation): boolean {
+  return Number.isFinite(obs.timeMs) && obs.timeMs >= 0 && obs.timeMs <= MAX_RECORD_TIME_MS;
+}

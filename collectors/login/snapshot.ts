@@ -5,12 +5,11 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CollectedEvent, CollectorOptions } from '../types.js';
 import type { FileMark } from './incremental-file.js';
-import { SSHD_PROGRAMS } from './sshd-log-parse.js';
-import { parseJournalLine } from './journal-follower.js';
+import { JOURNAL_MATCHES, parseJournalLine } from './journal-follower.js';
 import { LoginMerger } from './login-merge.js';
 import { PasswdUsers, toLoginEvent } from './login-event.js';
 import { FileSource, type LoginSourceOverrides, type SourceKind, planSources } from './login-sources.js';
-import type { LoginObservation } from './observation.js';
+import { type LoginObservation, hasPossibleTime } from './observation.js';
 
 /** The one-shot journal read is bounded: the last N sshd entries. */
 export const SNAPSHOT_JOURNAL_LINES = 2000;
@@ -46,7 +45,7 @@ async function readWhole(path: string, kind: SourceKind, nowMs: number, session?
 function journalSnapshot(command: string, hostRoot: string, nowMs: number): Promise<LoginObservation[]> {
   const args = ['--output=json', '--no-pager', '--quiet', `--lines=${SNAPSHOT_JOURNAL_LINES}`];
   if (hostRoot !== '/' && hostRoot !== '') args.push(`--root=${hostRoot}`);
-  for (const p of SSHD_PROGRAMS) args.push(`SYSLOG_IDENTIFIER=${p}`);
+  args.push(...JOURNAL_MATCHES);
   return new Promise((resolve) => {
     execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
       if (err !== null && stdout === '') return resolve([]);
@@ -86,10 +85,12 @@ export async function snapshotLogins(options: CollectorOptions, overrides: Login
   if (plan.useJournal) observations.push(...(await journalSnapshot(overrides.journalctl ?? 'journalctl', options.hostRoot, nowMs)));
   const users = new PasswdUsers(options.hostRoot);
   await users.refresh();
+  const possible = observations.filter(hasPossibleTime);
+  if (possible.length < observations.length) options.log.warn({ skipped: observations.length - possible.length }, 'skipped login records with an impossible time');
   const merger = new LoginMerger();
   const merged: LoginObservation[] = [];
   // history is merged on its own clock: each record's time stands in for "now"
-  for (const obs of observations.sort((a, b) => a.timeMs - b.timeMs)) {
+  for (const obs of possible.sort((a, b) => a.timeMs - b.timeMs)) {
     merged.push(...merger.flush(obs.timeMs), ...merger.add(obs, obs.timeMs));
   }
   merged.push(...merger.flush(nowMs, true));

@@ -1,11 +1,12 @@
 /** SystemInformation: OS, memory and hardware facts from the systeminformation package, at low priority. */
-import si from 'systeminformation';
 import type { Collector, CollectorFactory, EventSink } from '../types.js';
 import { systemInformationPayload, type HardwareOverrides, type HostFacts } from './parse.js';
 
 const OVERRIDE_KEYS = ['HardwareVendor', 'HardwareModel', 'HardwareSerialNumber', 'FirmwareVendor', 'FirmwareVersion'] as const;
 
+/** systeminformation is loaded on the first collection only (about 5 MB the agent need not hold before then). */
 export async function readHostFacts(): Promise<HostFacts> {
+  const { default: si } = await import('systeminformation');
   const [os, mem, bios, system, blockDevices] = await Promise.all([si.osInfo(), si.mem(), si.bios(), si.system(), si.blockDevices().catch(() => [])]);
   return { os, mem, bios, system, blockDevices };
 }

@@ -2,6 +2,7 @@
 import { readSocketsOnce } from '../../collectors/connection/index.js';
 import { snapshotLogins } from '../../collectors/login/index.js';
 import { snapshotProcesses } from '../../collectors/process/index.js';
+import { sbomItems } from './sbom-command.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const SNAPSHOTS: Record<string, Snapshot> = {
   login: async (hostRoot) =>
     snapshotLogins({ hostRoot, stateDir: await mkdtemp(join(tmpdir(), 'collect-login-')), settings: {}, clock: systemClock, log: silentLogger() }),
   connection: (hostRoot) => readSocketsOnce({ hostRoot }),
+  sbom: (hostRoot) => sbomItems(hostRoot),
 };
 
 export async function collectCommand(args: string[]): Promise<number> {

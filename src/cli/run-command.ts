@@ -1,35 +1,106 @@
-/** `iot-micro-agent run`: the agent as a service, configured by the local config file. */
+/**
+ * `iot-micro-agent run`: the agent as a service, configured by the local config file.
+ * Exit codes: 0 stopped cleanly, 2 configuration error (systemd does not restart), 1 anything else.
+ * SIGTERM/SIGINT flush and stop; SIGHUP re-reads the config file and keeps the old one when the new one is bad.
+ */
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { MicroAgent } from '../agent.js';
-import { loadLocalConfig } from '../config/local-config.js';
+import { boundKey, toDesiredRecord, validateDesired } from '../config/index.js';
+import { loadLocalConfig, type LocalConfig } from '../config/local-config.js';
 import { UserInputError, errorMessage } from '../errors.js';
-import { loadConnectionString } from '../hub/connection-string.js';
+import { loadConnectionString, type ModuleConnectionString } from '../hub/connection-string.js';
 import { createLogger } from '../log.js';
 import { parseOptions, stringOption } from './options.js';
+import { ServiceSignals } from './service-signals.js';
+
+/** Past this, a stop that has not finished is abandoned with exit 1 (systemd's TimeoutStopSec is 20 s). */
+const STOP_DEADLINE_MS = 15_000;
+
+/** Everything the agent is started with, read and checked before anything starts. */
+export interface RunSettings {
+  readonly config: LocalConfig;
+  readonly cs: ModuleConnectionString;
+  readonly ca?: string;
+}
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, { config: { type: 'string', short: 'c' } });
-  const config = await loadLocalConfig(stringOption(values, 'config'));
-  const cs = await loadConnectionString(config.connectionStringFile);
-  let ca: string | undefined;
-  if (config.trustedCaFile !== undefined) {
-    try {
-      ca = await readFile(config.trustedCaFile, 'utf8');
-    } catch (err) {
-      throw new UserInputError(`trusted CA file ${config.trustedCaFile} cannot be read: ${errorMessage(err)}`);
+  const configFile = stringOption(values, 'config');
+  let settings = await loadRunSettings(configFile);
+  const log = createLogger({ level: settings.config.logLevel });
+  const signals = new ServiceSignals();
+  let agent = createAgent(settings, log);
+  try {
+    await agent.start();
+    for (let signal = await signals.next(); signal === 'SIGHUP'; signal = await signals.next()) {
+      let next: RunSettings;
+      try {
+        next = await loadRunSettings(configFile);
+      } catch (err) {
+        log.error({ reason: errorMessage(err) }, 'configuration reload refused; the running configuration stays');
+        continue;
+      }
+      log.level = next.config.logLevel;
+      if (sameAgentSettings(settings, next)) {
+        log.info({ logLevel: next.config.logLevel }, 'configuration reloaded');
+      } else {
+        log.info('configuration reloaded; restarting the agent with it');
+        await agent.stop();
+        agent = createAgent(next, log);
+        await agent.start();
+      }
+      settings = next;
     }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UserInputError(`trusted CA file ${config.trustedCaFile} holds no PEM certificate`);
+    signals.stopRequested();
+    log.info('stopping');
+    await withDeadline(agent.stop(), STOP_DEADLINE_MS);
+    return 0;
+  } finally {
+    signals.close();
   }
-  const log = createLogger({ level: config.logLevel });
-  const agent = new MicroAgent({
+}
+
+/** The config file, the connection string (checked for exposure) and the CA file; UserInputError on any problem. */
+export async function loadRunSettings(configFile: string | undefined): Promise<RunSettings> {
+  const config = await loadLocalConfig(configFile);
+  const defaults = validateDesired(toDesiredRecord(config.twinDefaults) ?? {});
+  if (!defaults.valid) throw new UserInputError(`twinDefaults: ${defaults.reasons.map((p) => `${boundKey(p.key)}: ${p.reason}`).join('; ')}`);
+  const cs = await loadConnectionString(config.connectionStringFile);
+  if (config.trustedCaFile === undefined) return { config, cs };
+  let ca: string;
+  try {
+    ca = await readFile(config.trustedCaFile, 'utf8');
+  } catch (err) {
+    throw new UserInputError(`trusted CA file ${config.trustedCaFile} cannot be read: ${errorMessage(err)}`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UserInputError(`trusted CA file ${config.trustedCaFile} holds no PEM certificate`);
+  return { config, cs, ca };
+}
+
+function createAgent({ config, cs, ca }: RunSettings, log: Logger): MicroAgent {
+  return new MicroAgent({
     connectionString: cs, transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
     log, twinDefaults: config.twinDefaults, outboxMaxBytes: config.outboxMaxBytes, ...(ca !== undefined ? { ca } : {}),
   });
-  await agent.start();
-  await waitForSignal();
-  log.info('stopping');
-  await agent.stop();
-  return 0;
+}
+
+/** True when only the log level differs: that applies without restarting the agent. */
+function sameAgentSettings(a: RunSettings, b: RunSettings): boolean {
+  const withoutLevel = (s: RunSettings): string => JSON.stringify([{ ...s.config, logLevel: undefined }, s.cs.raw, s.ca ?? null]);
+  return withoutLevel(a) === withoutLevel(b);
+}
+
+async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the agent did not stop within ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */

@@ -17,6 +17,8 @@ export interface LocalConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/iot-micro-agent/config.json';
+/** The system user the packaged service runs as (systemd/iot-micro-agent.service, packaging/). */
+export const SERVICE_USER = 'iot-micro-agent';
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate(doc: unknown): string[] {

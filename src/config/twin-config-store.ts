@@ -74,7 +74,7 @@ export class TwinConfigStore {
   private readonly base: Readonly<Record<string, unknown>>;
   private readonly defaultsInvalid: readonly InvalidKey[];
   private accepted: Readonly<DesiredRecord> = Object.freeze(nullProto());
-  /** What the hub holds: equals `accepted` unless a rejected patch was recorded. */
+  /** What the hub holds as far as we know: equals `accepted` unless a rejected document was recorded. */
   private hubView: Readonly<DesiredRecord> = this.accepted;
   private version: number | undefined;
   /** The version came from the state file, maybe from an older module identity: a full read may go back. */
@@ -148,8 +148,9 @@ export class TwinConfigStore {
     }
     const changes = toDesiredRecord(patch);
     if (changes === undefined) return this.notAnObject(v, 'the desired patch must be a JSON object');
-    // Judged against the last accepted document: a rejected key must not make every later patch fail too.
-    const merged = copyDoc(this.accepted);
+    // Merged into the document the hub holds (rejected keys included): the answer depends on that document
+    // alone, the same as a full read after a reconnect would give, and a bad key stays failed until removed.
+    const merged = copyDoc(this.hubView);
     for (const key of Object.keys(changes)) {
       if (changes[key] === null) delete merged[key];
       else merged[key] = changes[key];

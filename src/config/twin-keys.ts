@@ -29,6 +29,7 @@ export interface EffectiveConfig {
   readonly SystemInformation_FirmwareVersion: string;
   readonly SBoM_Disabled: boolean;
   readonly SBoM_MessageFrequency: MessageFrequency;
+  readonly SBoM_FullInventoryInterval: number;
   readonly Heartbeat_Disabled: boolean;
   readonly Heartbeat_MessageFrequency: MessageFrequency;
   readonly Login_Disabled: boolean;
@@ -72,7 +73,7 @@ const KEY_SET = {
   SystemInformation_Disabled: true, SystemInformation_MessageFrequency: true, SystemInformation_HardwareVendor: true,
   SystemInformation_HardwareModel: true, SystemInformation_HardwareSerialNumber: true, SystemInformation_FirmwareVendor: true,
   SystemInformation_FirmwareVersion: true,
-  SBoM_Disabled: true, SBoM_MessageFrequency: true,
+  SBoM_Disabled: true, SBoM_MessageFrequency: true, SBoM_FullInventoryInterval: true,
   Heartbeat_Disabled: true, Heartbeat_MessageFrequency: true,
   Login_Disabled: true, Login_MessageFrequency: true, Login_CacheSize: true, Login_UsePAM: true,
   NetworkActivity_Disabled: true, NetworkActivity_MessageFrequency: true, NetworkActivity_CacheSize: true,

@@ -1,5 +1,5 @@
 /** Module connection strings: parse, check, and load from a file or the environment. */
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { UserInputError, errorMessage } from '../errors.js';
 
 export const CONNECTION_STRING_ENV = 'IOT_MICRO_AGENT_CONNECTION_STRING';
@@ -56,16 +56,37 @@ export async function loadConnectionString(file: string | undefined, env: NodeJS
     throw new UserInputError(`no connection string: set ${CONNECTION_STRING_ENV} or connectionStringFile in the config file`);
   }
   let text: string;
+  let handle: FileHandle | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
+    // Checked on the open descriptor, so the file judged is the file read.
+    const exposure = exposureProblem(await handle.stat(), process.geteuid?.() ?? 0);
+    if (exposure !== undefined) throw new UserInputError(`connection string file ${file} ${exposure}`);
+    text = await handle.readFile('utf8');
   } catch (err) {
+    if (err instanceof UserInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
     throw new UserInputError(`connection string file ${file} ${why}`);
+  } finally {
+    await handle?.close();
   }
   try {
     return parseConnectionString(text);
   } catch (err) {
     throw new UserInputError(`${file}: ${errorMessage(err)}`);
   }
+}
+
+/**
+ * Why a connection string file must not be trusted, or undefined: it must be a regular file that only
+ * its owner can read or write, owned by the user the agent runs as or by root.
+ */
+export function exposureProblem(st: { mode: number; uid: number; isFile(): boolean; isDirectory(): boolean }, euid: number): string | undefined {
+  if (st.isDirectory()) return 'is a directory';
+  if (!st.isFile()) return 'is not a regular file';
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if ((st.mode & 0o077) !== 0) return `is readable or writable by group or others (mode ${mode}): chmod 600 it, or write it with iot-micro-agent provision`;
+  if (st.uid !== euid && st.uid !== 0) return `is owned by uid ${st.uid}, not by the agent's user (uid ${euid}) or root: chown it, or write it with iot-micro-agent provision`;
+  return undefined;
 }

@@ -51,13 +51,29 @@ export function guardMqttBase(base: MqttBaseLike, log: Logger, onBadDesired: () 
 
 type TransportCtor = new (...args: never[]) => object;
 
+/** Drops the connection at once, without waiting for unacknowledged publishes (which a half-open socket never gets). */
+export interface ForceClose { forceClose(): void }
+
+interface MqttClientLike { end(force: boolean): unknown; stream?: { destroy(): void } }
+
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
-export function guardedTransport(kind: 'mqtt' | 'mqtt-ws', log: Logger, onBadDesired?: () => void): TransportCtor {
-  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike };
-  class Guarded extends Base {
+export function guardedTransport(
+  kind: 'mqtt' | 'mqtt-ws', log: Logger, onBadDesired?: () => void, onCreated?: (transport: ForceClose) => void,
+): TransportCtor {
+  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike } };
+  class Guarded extends Base implements ForceClose {
     constructor(...args: unknown[]) {
       super(...args);
       guardMqttBase(this._mqtt, log, onBadDesired);
+      onCreated?.(this);
+    }
+
+    forceClose(): void {
+      // The SDK's close() ends the MQTT client gracefully, which waits for every in-flight publish, and
+      // a later end(true) is a no-op once that began: the socket itself is destroyed.
+      const client = this._mqtt._mqttClient;
+      client?.stream?.destroy();
+      client?.end(true);
     }
   }
   return Guarded as unknown as TransportCtor;

@@ -12,7 +12,8 @@ import { NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
 import { backoffDelay } from '../backoff.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
-import { guardedTransport } from './guarded-transport.js';
+import { guardedTransport, type ForceClose } from './guarded-transport.js';
+import { disableMqttNumberCache } from './mqtt-packet-cache.js';
 
 const { ModuleClient, Message } = devicePkg;
 const { ExponentialBackOffWithJitter } = commonPkg;
@@ -20,6 +21,9 @@ type ModuleClientT = InstanceType<typeof ModuleClient>;
 type TwinT = Awaited<ReturnType<ModuleClientT['getTwin']>>;
 
 export type Transport = 'mqtt' | 'mqtt-ws';
+
+/** stop(): how long the hub gets to acknowledge a clean disconnect before the socket is dropped. */
+const STOP_CLOSE_MS = 2_000;
 export type DesiredDocument = Record<string, unknown>;
 
 export interface HubLinkOptions {
@@ -50,6 +54,7 @@ export interface HubLinkEvents {
 export class HubLink extends EventEmitter<HubLinkEvents> {
   private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
   private client: ModuleClientT | undefined;
+  private transport: ForceClose | undefined;
   private twin: TwinT | undefined;
   private connected = false;
   private stopped = true;
@@ -83,14 +88,17 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    void this.connectLoop();
+    disableMqttNumberCache();
+    this.connectLoop().catch((err: unknown) => this.opts.log.error({ reason: errorMessage(err) }, 'hub connection loop failed'));
   }
 
+  /** Closes the connection: gracefully when the hub answers within 2 s, otherwise by dropping the socket. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.cancelRetry?.();
-    await this.teardown('stopped');
+    this.generation++;
+    await this.teardown('stopped', STOP_CLOSE_MS);
   }
 
   /** Sends one security message; resolves on the hub's acknowledgement. */
@@ -163,7 +171,9 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     const gen = ++this.generation;
     const log = this.opts.log;
     // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
-    const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)));
+    const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
+      this.transport = t;
+    });
     const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, transport);
     this.client = client;
     const sdkRetry = new ExponentialBackOffWithJitter();
@@ -238,23 +248,30 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     this.generation++;
     void (async () => {
       await this.teardown(reason);
-      if (!this.stopped) void this.connectLoop();
-    })();
+      if (!this.stopped) await this.connectLoop();
+    })().catch((err: unknown) => this.opts.log.error({ reason: errorMessage(err) }, 'hub reconnect failed'));
   }
 
-  private async teardown(reason: string | undefined): Promise<void> {
+  private async teardown(reason: string | undefined, closeTimeoutMs = 5_000): Promise<void> {
     const client = this.client;
+    const transport = this.transport;
     const wasConnected = this.connected;
     this.client = undefined;
+    this.transport = undefined;
     this.twin = undefined;
     this.connected = false;
     this.failPendingTwin();
     if (wasConnected && reason !== undefined) this.emit('disconnected', reason);
     if (!client) return;
     try {
-      await this.withTimeout(client.close(), 5_000, 'closing the client');
+      await this.withTimeout(client.close(), closeTimeoutMs, 'closing the client');
     } catch {
-      // A client that cannot close cleanly is abandoned; its socket dies with it.
+      // A client that cannot close cleanly (half-open socket, publish in flight) is cut off.
+      try {
+        transport?.forceClose();
+      } catch (err) {
+        this.opts.log.debug({ reason: errorMessage(err) }, 'force-closing the client failed');
+      }
     }
     client.removeAllListeners();
     client.on('error', () => undefined);

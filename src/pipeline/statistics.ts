@@ -6,8 +6,6 @@ import type { CollectedEvent } from '../events/event.js';
 import type { Priority } from './priority-schedule.js';
 
 export const STATISTICS_COLLECTOR = 'Statistics';
-/** Shown in the Statistics collector's reported status: its events are made at send time, so no cache holds them. */
-export const STATISTICS_CACHE_SIZE_NOTE = 'Statistics_CacheSize is accepted for compatibility and has no effect: statistics are made from counters at each send';
 
 export interface CollectorTotals {
   readonly collector: string;

@@ -25,6 +25,13 @@ function sign(resource: string, expiry: number, keyBase64: string): string {
     .digest('base64');
 }
 
+/** True when the token was signed with `keyBase64` (constant-time comparison). */
+export function signatureMatches(token: SasToken, keyBase64: string): boolean {
+  const want = Buffer.from(sign(token.resource, token.expiry, keyBase64), 'base64');
+  const got = Buffer.from(token.signature, 'base64');
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
 /** Builds a token exactly as the SDK does (sr, sig, se), for tests and tools. */
 export function createSasToken(resource: string, keyBase64: string, expiry: number): string {
   const sig = sign(resource, expiry, keyBase64);
@@ -100,9 +107,7 @@ export function verifyModuleConnect(
     return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'token resource does not match the module' };
   }
   if (token.expiry <= nowSeconds) return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'token expired' };
-  const want = Buffer.from(sign(token.resource, token.expiry, key), 'base64');
-  const got = Buffer.from(token.signature, 'base64');
-  if (want.length !== got.length || !timingSafeEqual(want, got)) {
+  if (!signatureMatches(token, key)) {
     return { ok: false, returnCode: CONNACK_NOT_AUTHORIZED, reason: 'signature mismatch' };
   }
   return { ok: true, address };

@@ -1,4 +1,5 @@
 /** The simulated IoT Hub: TLS listener, aedes broker with IoT Hub's rules, identities, twins, capture and faults. */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -10,10 +11,13 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../log.js';
 import { loadOrCreateCertificates, type HubCertificates } from './certificates.js';
 import { DirectMethods, type MethodResult } from './direct-methods.js';
+import { waitForEvent } from './event-waiter.js';
 import { addressOf, createHubBroker } from './hub-broker.js';
+import { HubService } from './hub-service.js';
 import { messageSize } from './mqtt-dialect.js';
 import { DEFAULT_MODULE_ID, ModuleIdentities, moduleKey, type ModuleIdentity } from './module-identities.js';
 import type { ModuleAddress } from './sas-auth.js';
+import { ServiceEndpoint, type ServiceCall } from './service-http.js';
 import { TwinService } from './twin-service.js';
 import { TwinStore, type TwinDocument } from './twin-store.js';
 
@@ -26,8 +30,15 @@ export interface SimHubOptions {
   stateDir?: string;
   /** default 'sim-hub.azure-devices.net' */
   hubName?: string;
+  /** the HTTPS service API's port; 0 = ephemeral (default) */
+  servicePort?: number;
+  /** the most items one query page holds (default 100) */
+  servicePageSize?: number;
   log?: Logger;
 }
+
+/** The service policy the simulated hub accepts, like IoT Hub's built-in iothubowner. */
+export const SERVICE_POLICY = 'iothubowner';
 
 export interface CapturedMessage {
   deviceId: string;
@@ -60,6 +71,10 @@ export class SimulatedHub extends EventEmitter {
   private readonly methods: DirectMethods;
   private readonly waiters = new Set<(err: Error) => void>();
   private refusing = false;
+  private endpoint: ServiceEndpoint | undefined;
+  /** the service API without HTTP (registry, queries, twins), for tests and the web console */
+  readonly service: HubService;
+  readonly servicePolicyKey = randomBytes(32).toString('base64');
   private stopping: Promise<void> | undefined;
 
   static async start(options: SimHubOptions = {}): Promise<SimulatedHub> {
@@ -69,6 +84,11 @@ export class SimulatedHub extends EventEmitter {
     try {
       hub.broker = await hub.createBroker();
       await hub.listen(options.port ?? 0);
+      hub.endpoint = await ServiceEndpoint.start({
+        service: hub.service, hubName: hub.hubName, policyName: SERVICE_POLICY, policyKey: hub.servicePolicyKey,
+        keyPem: certs.keyPem, certPem: certs.certPem, host: hub.host, port: options.servicePort ?? 0, log: hub.log,
+        onCall: (call: ServiceCall) => hub.emit('service-call', call),
+      });
     } catch (err) {
       await hub.stop();
       throw err;
@@ -90,6 +110,26 @@ export class SimulatedHub extends EventEmitter {
       `HostName=${this.hubName};DeviceId=${deviceId};ModuleId=${moduleId};SharedAccessKey=${key};GatewayHostName=localhost:${this.port}`);
     this.twins = new TwinService(new TwinStore(), this.log, (address, patch) => this.emit('reported', { ...address, patch }));
     this.methods = new DirectMethods(this.log);
+    this.service = new HubService({
+      identities: this.identities, twins: this.twins.store, events: this,
+      patchDesired: (address, patch) => this.patchDesired(address.deviceId, address.moduleId, patch),
+      ...(options.servicePageSize === undefined ? {} : { maxPageSize: options.servicePageSize }),
+    });
+  }
+
+  get servicePort(): number {
+    return this.endpoint?.port ?? 0;
+  }
+
+  /** HostName is the hub's name (the SAS resource); GatewayHostName says where the service API really listens. */
+  get serviceConnectionString(): string {
+    return `HostName=${this.hubName};SharedAccessKeyName=${SERVICE_POLICY};SharedAccessKey=${this.servicePolicyKey}`
+      + `;GatewayHostName=localhost:${this.servicePort}`;
+  }
+
+  /** The next `count` service API requests get 429 with Retry-After: retryAfterSeconds. */
+  throttleService(count: number, retryAfterSeconds = 1): void {
+    this.endpoint?.throttle(count, retryAfterSeconds);
   }
 
   get port(): number {
@@ -191,6 +231,7 @@ export class SimulatedHub extends EventEmitter {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.closeListener();
+      await this.endpoint?.stop();
       if (this.broker) await closeBroker(this.broker);
       this.broker = undefined;
       const stopped = new Error('the simulated hub stopped');
@@ -262,33 +303,9 @@ export class SimulatedHub extends EventEmitter {
   }
 
   private waitForEvent<A, T>(event: string, check: (arg: A) => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.off(event, listener);
-        this.waiters.delete(fail);
-      };
-      const fail = (err: Error): void => {
-        finish();
-        reject(err);
-      };
-      const listener = (arg: unknown): void => {
-        let result: T | undefined;
-        try {
-          result = check(arg as A);
-        } catch (err) {
-          fail(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        if (result === undefined) return;
-        finish();
-        resolve(result);
-      };
-      const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      this.on(event, listener);
-      this.waiters.add(fail);
-    });
+    return waitForEvent(this, this.waiters, event, check, timeoutMs, what);
   }
+
 }
 
 function closeBroker(broker: Aedes): Promise<void> {

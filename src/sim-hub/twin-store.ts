@@ -95,6 +95,16 @@ export class TwinStore {
     return this.twins.has(id);
   }
 
+  delete(id: string): void {
+    this.twins.delete(id);
+  }
+
+  /** The section versions, from which the service API derives the twin's `version` and etag. */
+  versions(id: string): { desired: number; reported: number } {
+    const twin = this.state(id);
+    return { desired: twin.desiredVersion, reported: twin.reportedVersion };
+  }
+
   /** A deep copy, each section carrying its `$version`. */
   get(id: string): TwinDocument {
     const twin = this.state(id);

@@ -3,7 +3,6 @@ import { builtInCollectors, type CollectorFactory } from '../../src/index.js';
 import type { SecurityMessage } from '../../src/events/envelope.js';
 import { eventsOf, startRig } from '../support/agent-harness.js';
 import { officialProblems } from '../support/official-conformance.js';
-import { HAS_SHARED } from '../support/shared-reference.js';
 
 describe('a gateway embedding the agent with a collector of its own', () => {
   it('sends the custom collector\'s events next to the built-in ones', async () => {
@@ -19,6 +18,6 @@ describe('a gateway embedding the agent with a collector of its own', () => {
     const reported = await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
     expect(reported['collectors']).toMatchObject({ DoorSensor: { state: 'running' } });
     const m = await hub.waitForMessage((msg) => eventsOf(msg.body).some((e) => e.Name === 'ConnectedHardware'), 10_000);
-    if (HAS_SHARED) expect(officialProblems(JSON.parse(m.body.toString('utf8')) as SecurityMessage)).toEqual([]);
+    expect(officialProblems(JSON.parse(m.body.toString('utf8')) as SecurityMessage)).toEqual([]);
   });
 });

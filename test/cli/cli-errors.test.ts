@@ -23,7 +23,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 async function file(name: string, text: string): Promise<string> {
   const p = join(dir, name);
-  await writeFile(p, text);
+  await writeFile(p, text, { mode: 0o600 });
   return p;
 }
 

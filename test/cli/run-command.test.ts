@@ -36,11 +36,9 @@ describe('iot-micro-agent run, as the service runs it', () => {
     try {
       await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 15_000);
       await hub.waitForMessage((m) => m.deviceId === identity.deviceId && eventsOf(m.body).some((e) => e.Name === 'Heartbeat'), 15_000);
-      const t0 = Date.now();
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       expect(code).toBe(0);
-      expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       child.kill('SIGKILL');
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHeartbeatCollector } from '../../collectors/heartbeat/index.js';
-import { collectorOptions, recordingSink, writeSampleEvent } from '../support/collector-harness.js';
+import { collectorOptions, recordingSink } from '../support/collector-harness.js';
+import { expectSampleEvent } from '../support/golden.js';
 
 describe('Heartbeat collector', () => {
   it('emits one empty periodic event per collection', async () => {
@@ -8,7 +9,7 @@ describe('Heartbeat collector', () => {
     const sink = recordingSink();
     await c.collect?.(sink);
     expect(sink.events).toEqual([{ name: 'Heartbeat', category: 'Periodic', eventType: 'Operational', payload: [], time: 1_700_000_000_000 }]);
-    writeSampleEvent('heartbeat', sink.events[0]!);
+    expectSampleEvent('heartbeat', sink.events[0], 'exact');
   });
 
   it('emits nothing after stop', async () => {

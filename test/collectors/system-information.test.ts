@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSystemInformationCollector } from '../../collectors/system-information/index.js';
 import { systemInformationPayload, type HostFacts } from '../../collectors/system-information/parse.js';
-import { collectorOptions, recordingSink, writeSampleEvent } from '../support/collector-harness.js';
+import { collectorOptions, recordingSink } from '../support/collector-harness.js';
+import { expectSampleEvent } from '../support/golden.js';
 
 const FACTS: HostFacts = {
   os: { distro: 'Debian GNU/Linux', release: '12', codename: 'bookworm', kernel: '6.1.0-18-arm64', arch: 'arm64', hostname: 'gw-17', platform: 'linux' },
@@ -36,6 +37,6 @@ describe('SystemInformation collector', () => {
     const ev = sink.events[0]!;
     expect(ev).toMatchObject({ name: 'SystemInformation', category: 'Periodic', eventType: 'Security' });
     expect(ev.payload[0]?.['TotalPhysicalMemoryInKB']).toBeGreaterThan(0);
-    writeSampleEvent('system-information', ev);
+    expectSampleEvent('system-information', ev, 'live');
   });
 });

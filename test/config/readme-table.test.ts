@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { twinSchema } from '../../src/config/twin-schema.js';
 import { packageFile } from '../../src/package-root.js';
+import { NO_EFFECT_KEYS } from '../../src/reported-status.js';
 
 interface Row {
   readonly key: string;
@@ -50,5 +51,21 @@ describe.each(Object.entries(READMES))('the key table of %s', (_name, file) => {
       else if (prop?.type === 'integer') expect(row.range, row.key).toBe(`${prop.minimum} to ${prop.maximum}`);
       else if (prop?.maxLength !== undefined) expect(row.range, row.key).toContain(String(prop.maxLength));
     }
+  });
+
+  it('says "no effect" exactly for the keys the schema accepts for compatibility only', () => {
+    for (const row of rows) {
+      const noEffect = /no effect/i.test(String(props[row.key]?.description ?? ''));
+      expect(/no effect/i.test(row.description), row.key).toBe(noEffect);
+    }
+  });
+});
+
+describe('keys accepted for compatibility only', () => {
+  it('are the ones the reported properties list under no_effect', () => {
+    const props = twinSchema().schema.properties;
+    const documented = Object.keys(props).filter((k) => /no effect/i.test(String(props[k]?.description ?? ''))).sort();
+    expect(Object.values(NO_EFFECT_KEYS).flat().sort()).toEqual(documented);
+    expect(documented).toContain('NetworkActivity_PacketBufferSize');
   });
 });

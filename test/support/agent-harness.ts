@@ -16,6 +16,7 @@ export const FAST_TWIN = {
   Process_Disabled: true,
   Login_Disabled: true,
   NetworkActivity_Disabled: true,
+  SBoM_Disabled: true,
 };
 
 export interface LogRecord { level: number; msg?: string; [k: string]: unknown }

@@ -1,8 +1,11 @@
-/** Runs messages through the official schema files: official-catalogue events only, in an envelope of their own. */
+/**
+ * Runs messages through the official schemas: official-catalogue events only, in an envelope of their own.
+ * The files are the repository's copies in message-schema/, so this runs on every clone; conformance.test.ts
+ * proves the copies equal the official files wherever ../shared is present.
+ */
 import { messageValidator, type MessageValidator } from '../../src/events/message-schema.js';
 import { buildMessage, toWireEvent, type SecurityMessage } from '../../src/events/envelope.js';
 import type { CollectedEvent } from '../../src/events/event.js';
-import { OFFICIAL_SCHEMAS } from './shared-reference.js';
 
 export const OFFICIAL_EVENT_NAMES = new Set([
   'ProcessCreate', 'ProcessTerminate', 'ConnectionCreate', 'Login', 'ListeningPorts', 'LocalUsers', 'FirewallConfiguration',
@@ -13,7 +16,7 @@ let official: MessageValidator | undefined;
 
 /** Problems of the official-catalogue events of `message` against the official files; [] when none. */
 export function officialProblems(message: SecurityMessage): string[] {
-  official ??= messageValidator(OFFICIAL_SCHEMAS);
+  official ??= messageValidator();
   const events = message.Events.filter((e) => OFFICIAL_EVENT_NAMES.has(e.Name));
   if (events.length === 0) return [];
   return official.validate({ ...message, Events: events });

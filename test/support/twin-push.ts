@@ -51,7 +51,7 @@ export function nextReport(hub: SimulatedHub, identity: ModuleIdentity, timeoutM
  * when the hub itself rejects the patch; nothing reaches the agent then.
  */
 export async function pushDesired(
-  hub: SimulatedHub, identity: ModuleIdentity, patch: Record<string, unknown>, timeoutMs = 5_000,
+  hub: SimulatedHub, identity: ModuleIdentity, patch: Record<string, unknown>, timeoutMs = 15_000,
 ): Promise<ReportedAnswer> {
   const t0 = performance.now();
   const version = hub.patchDesired(identity.deviceId, identity.moduleId, patch);

@@ -27,7 +27,7 @@ describe('the malformed desired patch corpus pushed through the hub', () => {
   it('answers every patch with failed and exactly its invalid keys, keeps the configuration and the messages, then accepts a valid patch', async () => {
     const rig = await startRig();
     const { hub, identity, agent } = rig;
-    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 10_000);
+    await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r['latest_state'] === 'success', 30_000);
     const base = await pushDesired(hub, identity, { ...BASE });
     expect(base.report).toMatchObject({ latest_state: 'success', latest_invalid_fields: [] });
     const configBefore = structuredClone(agent.configuration());

@@ -5,7 +5,7 @@ import { TWIN_SECTION_LIMIT, twinSectionSize } from '../../src/sim-hub/twin-stor
 import { startRig } from '../support/agent-harness.js';
 import { pushDesired } from '../support/twin-push.js';
 
-const UNSUPPORTED = ['Baseline', 'SBoM', 'LogCollector', 'FileSystem', 'Peripheral'];
+const UNSUPPORTED = ['Baseline', 'LogCollector', 'FileSystem', 'Peripheral'];
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function sectionBytes(reported: Record<string, unknown>): number {
@@ -31,13 +31,15 @@ describe('the reported properties', () => {
     const config = agent.configuration() as unknown as Record<string, unknown>;
     const settingsOf = (name: string): Record<string, unknown> =>
       Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${name}_`)));
-    // The rig's twinDefaults leave Heartbeat, SystemInformation and Statistics on and disable the three event collectors.
+    // The rig's twinDefaults leave Heartbeat, SystemInformation and Statistics on and disable the event collectors and SBoM.
     for (const name of ['Heartbeat', 'SystemInformation', 'Statistics']) {
       expect(collectors[name], name).toMatchObject({ state: 'running', settings: settingsOf(name) });
     }
-    for (const name of ['Process', 'Login', 'NetworkActivity']) {
+    for (const name of ['Process', 'Login', 'NetworkActivity', 'SBoM']) {
       expect(collectors[name], name).toMatchObject({ state: 'disabled', settings: settingsOf(name) });
     }
+    // Accepted for compatibility, documented as without effect in the key table, and said so here too.
+    expect(collectors['NetworkActivity']?.['no_effect']).toEqual(['NetworkActivity_PacketBufferSize: accepted for compatibility, no effect']);
     for (const name of UNSUPPORTED) expect(collectors[name]?.['state'], name).toBe('unsupported');
     expect(collectors['Heartbeat']?.['settings']).toEqual({ Heartbeat_Disabled: false, Heartbeat_MessageFrequency: 'High' });
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { toWireEvent } from '../../../src/events/envelope.js';
 import { describe, expect, it } from 'vitest';
 import { createConnectionMonitor, readSocketsOnce } from '../../../collectors/connection/index.js';
 import { FIXTURES, options, RecordingSink, schemaProblems, SCHEMAS_PRESENT, StillClock } from './harness.js';
@@ -13,12 +14,18 @@ async function runCase(name: string, settings: Record<string, string | number | 
   return { collector, sink };
 }
 
-/** Golden file: rewritten only with UPDATE_GOLDEN=1, otherwise compared. */
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+
+/** Golden file: rewritten only with UPDATE_GOLDEN=1, otherwise compared; a missing one fails. */
 function expectGolden(name: string, actual: unknown): void {
   const file = join(FIXTURES, name, 'expected.json');
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(file)) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+  if (UPDATE) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+  expect(existsSync(file), `${file} is missing: UPDATE_GOLDEN=1 writes it`).toBe(true);
   expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
 }
+
+const SAMPLE = resolve(import.meta.dirname, '../../../collectors/connection/sample-event.json');
+const SAMPLE_ID = '9d7cda44-9de6-45a3-a04b-256cf5cbf73b';
 
 describe('connection collector on fixture trees', () => {
   it('reports IPv4, IPv6, mapped and UDP connections with direction and owner, as in expected.json', async () => {
@@ -30,6 +37,9 @@ describe('connection collector on fixture trees', () => {
     expect(byPort.get('8883')).toMatchObject({ LocalAddress: 'fd00::2', RemoteAddress: 'fd00::9', Direction: 'In' });
     expect(byPort.get('45000')).toMatchObject({ Protocol: 'UDP', Direction: 'Out', ProcessId: 400 });
     expect(byPort.get('5683')).toMatchObject({ Protocol: 'UDP', Direction: 'In', RemoteAddress: 'fd00::77' });
+    // the README's sample comes from this fixture, never from the machine running the tests
+    const curl = sink.named('ConnectionCreate').find((e) => e.payload[0]?.['LocalPort'] === '40000');
+    if (UPDATE && curl) writeFileSync(SAMPLE, `${JSON.stringify(toWireEvent(curl, SAMPLE_ID), null, 2)}\n`);
   });
 
   it('writes an IPv4-mapped IPv6 connection with plain IPv4 addresses', async () => {
@@ -85,12 +95,17 @@ describe('connection collector on fixture trees', () => {
     await collector.stop();
   });
 
-  it('keeps running and names the missing one when only some listed interfaces exist', async () => {
+  it('is degraded and names the missing one when only some listed interfaces exist', async () => {
     const collector = createConnectionMonitor(options(join(FIXTURES, 'host-tables'), { NetworkActivity_Devices: 'eth0,wlan0' }));
     const sink = new RecordingSink();
     await collector.start!(sink);
-    expect(collector.status!()).toEqual({ state: 'running', detail: 'NetworkActivity_Devices: wlan0 not present; reporting eth0' });
+    expect(collector.status!()).toEqual({ state: 'degraded', detail: 'NetworkActivity_Devices: wlan0 not present (present: eth0, lo); reporting eth0' });
     await collector.stop();
+  });
+
+  it('reports loopback connections when lo is listed, without IncludeLoopback', async () => {
+    const { sink } = await runCase('host-tables', { NetworkActivity_Devices: 'lo' });
+    expect(sink.named('ConnectionCreate').map((e) => e.payload[0]?.['LocalAddress'])).toEqual(['127.0.0.1']);
   });
 
   it('treats connections open at start as a baseline and schedules polls at the configured interval', async () => {

@@ -2,7 +2,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { officialEventProblems } from '../../support/official-conformance.js';
-import { HAS_SHARED } from '../../support/shared-reference.js';
 import { pino } from 'pino';
 import type { Clock } from '../../../src/clock.js';
 import type { CollectedEvent, EventSink } from '../../../collectors/types.js';
@@ -10,7 +9,8 @@ import type { ConnectionCollectorOptions } from '../../../collectors/connection/
 import { buildMessage, toWireEvent } from '../../../src/events/envelope.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures/connection');
-export const SCHEMAS_PRESENT = HAS_SHARED;
+/** The official schemas are the repository's copies in message-schema/, present on every clone. */
+export const SCHEMAS_PRESENT = true;
 
 export { RecordingSink } from '../../support/recording-sink.js';
 

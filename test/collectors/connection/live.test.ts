@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnectionMonitor, readSocketsOnce, type ConnectionCollector } from '../../../collectors/connection/index.js';
-import { toWireEvent } from '../../../src/events/envelope.js';
 import type { CollectedEvent } from '../../../collectors/types.js';
+import { expectSampleEvent } from '../../support/golden.js';
 import { options, RecordingSink, schemaProblems, SCHEMAS_PRESENT } from './harness.js';
 
 const EXECUTABLE = realpathSync(process.execPath);
@@ -76,10 +75,6 @@ describe('connection collector on this host (loopback)', () => {
     expect(seen).toContainEqual(expect.objectContaining({ ...common, Direction: 'In', LocalPort: String(port), RemotePort: String(client.localPort) }));
     expect(seen).toContainEqual(expect.objectContaining({ ...common, Direction: 'Out', LocalPort: String(client.localPort), RemotePort: String(port) }));
     expect(String(seen[0]?.['CommandLine'])).toContain(process.argv[1] ?? 'node');
-    const out = sink.events.find((e) => e.name === 'ConnectionCreate' && e.payload[0]?.['Direction'] === 'Out' && e.payload[0]?.['RemotePort'] === String(port));
-    // The sample is real output; only the checkout's own path is masked, so no machine's layout lands in the repo.
-    const repo = resolve(import.meta.dirname, '../../..');
-    if (out) writeFileSync(resolve(repo, 'collectors/connection/sample-event.json'), `${JSON.stringify(toWireEvent(out), null, 2).replaceAll(repo, '<repo>')}\n`);
   });
 
   it('sees an IPv6 TCP connection on ::1 in both directions', async () => {
@@ -108,6 +103,30 @@ describe('connection collector on this host (loopback)', () => {
     expect(connectionsOn(sink.events, port)).toEqual([]);
     const listening = sink.events.find((e) => e.name === 'ListeningPorts');
     expect(listening?.payload.some((p) => p['LocalPort'] === String(port))).toBe(false);
+  });
+
+  it('records loopback connections and listeners when NetworkActivity_Devices names lo, or any with IncludeLoopback', async () => {
+    for (const settings of [{ NetworkActivity_Devices: 'lo' }, { NetworkActivity_Devices: 'eth0, lo' }, { NetworkActivity_Devices: '*', NetworkActivity_IncludeLoopback: true }]) {
+      const { collector, sink } = await started(settings);
+      const v4 = await tcpPair('127.0.0.1');
+      const v6 = await tcpPair('::1');
+      await collector.poll(sink);
+      await collector.collect!(sink);
+      const name = JSON.stringify(settings);
+      expect(connectionsOn(sink.events, v4.port).map((p) => p['Direction']).sort(), name).toEqual(['In', 'Out']);
+      expect(connectionsOn(sink.events, v6.port).map((p) => p['Direction']).sort(), name).toEqual(['In', 'Out']);
+      const listening = sink.events.find((e) => e.name === 'ListeningPorts')?.payload ?? [];
+      expect(listening.filter((p) => [String(v4.port), String(v6.port)].includes(String(p['LocalPort']))).map((p) => p['LocalAddress']).sort(), name).toEqual(['127.0.0.1', '::1']);
+    }
+  });
+
+  it('is degraded and names a listed interface that does not exist, while still recording the others', async () => {
+    const { collector, sink } = await started({ NetworkActivity_Devices: 'lo,nosuchif0' });
+    const { port } = await tcpPair('127.0.0.1');
+    await collector.poll(sink);
+    expect(collector.status!()).toEqual({ state: 'degraded', detail: expect.stringMatching(/^NetworkActivity_Devices: nosuchif0 not present \(present: .*\blo\b.*\); reporting lo$/) });
+    expect(sink.errors.filter((e) => e.includes('nosuchif0'))).toHaveLength(1);
+    expect(connectionsOn(sink.events, port)).toHaveLength(2);
   });
 
   it('does not report a connection twice and touches no /proc/<pid>/fd when nothing changed', async () => {

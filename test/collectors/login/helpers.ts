@@ -1,5 +1,5 @@
 /** Test doubles for the Login collector: a manual clock, a recording sink, the official schema. */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,10 +56,8 @@ export function options(hostRoot: string, stateDir: string, clock: Clock, settin
   return { hostRoot, stateDir, clock, settings, log: silentLog };
 }
 
-export const schemaDir = join(repoRoot, '../shared/reference/azure-iot-security/security_message/schemas');
-export const schemaMissing = existsSync(join(schemaDir, 'message_v1_0.json'))
-  ? undefined
-  : `official schemas not found at ${schemaDir}`;
+/** The official schemas are the repository's copies in message-schema/ (see official-conformance), on every clone. */
+export const schemaMissing: string | undefined = undefined;
 
 /** Problems of the events inside one security message against the official schemas, unchanged; undefined when valid. */
 export function validateEvents(events: readonly CollectedEvent[]): string | undefined {
@@ -77,4 +75,23 @@ export async function pollUntil(clock: ManualClock, done: () => boolean, maxStep
     clock.advance(1000);
     await new Promise((r) => setTimeout(r, 15));
   }
+}
+
+/**
+ * A stand-in journalctl: records its argv (one JSON line per run) in `argsLog`, prints the file `jsonl`,
+ * then stays alive like `-f` does, or exits (`exit`) as the one-shot read expects.
+ */
+export async function standInJournalctl(jsonl: string, exit = false): Promise<{ command: string; argsLog: string }> {
+  const bin = await tempDir('bin');
+  const command = join(bin, 'journalctl');
+  const argsLog = join(bin, 'args.log');
+  const stay = exit ? '' : 'setInterval(() => {}, 1000);\n';
+  writeFileSync(command, `#!${process.execPath}\nconst fs = require('node:fs');\nfs.appendFileSync(${JSON.stringify(argsLog)}, JSON.stringify(process.argv.slice(2)) + '\\n');\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(jsonl)}));\n${stay}`);
+  chmodSync(command, 0o755);
+  return { command, argsLog };
+}
+
+/** The argv of every run of a stand-in journalctl, oldest first. */
+export function journalctlCalls(argsLog: string): string[][] {
+  return readFileSync(argsLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
 }

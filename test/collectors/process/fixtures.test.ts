@@ -1,12 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProcessCollector } from '../../../collectors/process/index.js';
 import { toWireEvent } from '../../../src/events/envelope.js';
+import { expectGolden, expectSampleEvent } from '../../support/golden.js';
 import { FakeClock, FakeHost, FIXTURES, RecordingSink, collectorOptions, fixturePolls, goldenView, settle } from './helpers.js';
 
 const CASES = ['normal', 'partial', 'vanished', 'pid-reuse', 'zombie', 'kernel-thread', 'hostile-names'];
-const SAMPLE_PATH = join(import.meta.dirname, '../../../collectors/process/sample-event.json');
 
 /** Runs a fixture case through the real collector: poll-1 is the baseline, each later poll one tick. */
 async function runCase(name: string): Promise<{ polls: Record<string, unknown>[][]; sink: RecordingSink; clock: FakeClock }> {
@@ -40,10 +39,7 @@ describe('process collector on fake /proc trees', () => {
     it(`emits the golden events for the "${name}" case`, async () => {
       const { polls } = await runCase(name);
       const goldenPath = join(FIXTURES, name, 'expected.json');
-      if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(goldenPath)) {
-        writeFileSync(goldenPath, `${JSON.stringify(polls, null, 2)}\n`);
-      }
-      expect(polls).toEqual(JSON.parse(readFileSync(goldenPath, 'utf8')));
+      expectGolden(goldenPath, polls);
     });
   }
 
@@ -83,7 +79,7 @@ describe('process collector on fake /proc trees', () => {
     expect(creates).toContainEqual(expect.objectContaining({ ProcessId: 1003, UserId: '1000', CommandLine: 'sh -c echo \ufffd\ufffd  two  spaces' }));
   });
 
-  it('writes the README sample event from a real run of the normal case', async () => {
+  it('matches the README sample event with a real run of the normal case', async () => {
     const { sink } = await runCase('normal');
     expect(sink.events).toEqual([]);
     const host = new FakeHost();
@@ -100,6 +96,6 @@ describe('process collector on fake /proc trees', () => {
     await collector.stop();
     const wire = out.events.map((e, i) => toWireEvent(e, `5f1b8a52-3c1e-4f6a-9d7e-00000000000${i + 1}`));
     expect(wire.map((w) => w.Name)).toEqual(['ProcessTerminate', 'ProcessCreate']);
-    writeFileSync(SAMPLE_PATH, `${JSON.stringify({ Events: wire }, null, 2)}\n`);
+    expectSampleEvent('process', { Events: wire }, 'exact');
   });
 });

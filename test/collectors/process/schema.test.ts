@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createProcessCollector } from '../../../collectors/process/index.js';
 import type { CollectedEvent } from '../../../src/events/event.js';
 import { officialEventProblems } from '../../support/official-conformance.js';
-import { HAS_SHARED, NO_SHARED_REASON } from '../../support/shared-reference.js';
 import { FakeClock, FakeHost, RecordingSink, collectorOptions, fixturePolls, settle } from './helpers.js';
 
-describe.skipIf(!HAS_SHARED)(`official security message schema${HAS_SHARED ? '' : ` (${NO_SHARED_REASON})`}`, () => {
+describe('official security message schema (the repository\'s copies)', () => {
   it('accepts every ProcessCreate and ProcessTerminate the collector emits for all fixture cases', async () => {
     const events: CollectedEvent[] = [];
     for (const name of ['normal', 'partial', 'zombie', 'pid-reuse', 'hostile-names']) {
