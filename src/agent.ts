@@ -153,7 +153,9 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       beforeSend: (names) => this.host.collect(names),
       delivery: this.delivery,
+      ...(stateDir !== undefined ? { checkpointPath: join(stateDir, 'pipeline-checkpoint.bin') } : {}),
     });
+    await this.pipeline.restore();
     this.link = new HubLink({
       connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
@@ -168,6 +170,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       this.delivery.kick();
     });
     this.link.on('disconnected', (reason) => this.emit('disconnected', reason));
+    this.link.on('disconnected', () => this.delivery.connectionLost());
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
     this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
     this.delivery.start();

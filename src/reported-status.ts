@@ -10,6 +10,7 @@ export interface ReportInput {
 /** Keys accepted for compatibility that change nothing, by collector; the key table says so too (test/config/readme-table). */
 export const NO_EFFECT_KEYS: Readonly<Record<string, readonly string[]>> = {
   NetworkActivity: ['NetworkActivity_PacketBufferSize'],
+  Statistics: ['Statistics_CacheSize'],
 };
 
 /** IoT Hub rejects reported sections over 32 KB; stay well below so a long reason never loses the decision. */

@@ -4,6 +4,7 @@
  * full twin read again after every (re)connect. Knows nothing of collectors.
  */
 import { EventEmitter } from 'node:events';
+import commonPkg from 'azure-iot-common';
 import devicePkg from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock, Cancel } from '../clock.js';
@@ -15,6 +16,7 @@ import { guardedTransport, type ForceClose } from './guarded-transport.js';
 import { disableMqttNumberCache } from './mqtt-packet-cache.js';
 
 const { ModuleClient, Message } = devicePkg;
+const { ExponentialBackOffWithJitter } = commonPkg;
 type ModuleClientT = InstanceType<typeof ModuleClient>;
 type TwinT = Awaited<ReturnType<ModuleClientT['getTwin']>>;
 
@@ -60,6 +62,8 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   private cancelRetry: Cancel | undefined;
   private lastReason: string | undefined;
   private generation = 0;
+  /** Messages handed to the SDK and not yet answered. */
+  private sendsInFlight = 0;
   /** Twin requests waiting for an answer; QoS 0 answers are lost with the connection, so a reconnect fails them. */
   private readonly pendingTwin = new Set<(err: Error) => void>();
 
@@ -105,7 +109,12 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     msg.contentType = 'application/json';
     msg.contentEncoding = 'utf-8';
     msg.setAsSecurityMessage();
-    await this.withTimeout(client.sendEvent(msg), this.opts.sendTimeoutMs, 'sending a message');
+    this.sendsInFlight++;
+    try {
+      await this.withTimeout(client.sendEvent(msg), this.opts.sendTimeoutMs, 'sending a message');
+    } finally {
+      this.sendsInFlight--;
+    }
   }
 
   async updateReported(patch: Record<string, unknown>): Promise<void> {
@@ -167,6 +176,12 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     });
     const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, transport);
     this.client = client;
+    const sdkRetry = new ExponentialBackOffWithJitter();
+    // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
+    client.setRetryPolicy({
+      shouldRetry: (err: Error) => gen === this.generation && !this.stopped && sdkRetry.shouldRetry(err),
+      nextRetryTimeout: (count: number, throttled: boolean) => sdkRetry.nextRetryTimeout(count, throttled),
+    });
     client.on('error', (err: Error) => {
       log.warn({ err }, 'hub client error');
       this.scheduleReconnect(gen, 'client error');
@@ -176,6 +191,12 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     client.on('connect', () => {
       // The SDK reconnects by itself after retryable errors: the twin must be read again (§0.6).
       if (opened && gen === this.generation) {
+        // IoT Hub closes the connection on a publish it refuses; the SDK would resend it forever: start over
+        // with a new client instead, so the delivery loop sees the drop ('disconnected') and counts it.
+        if (this.sendsInFlight > 0) {
+          this.scheduleReconnect(gen, 'the connection dropped with a message in flight');
+          return;
+        }
         this.failPendingTwin();
         void this.refreshTwin(gen);
       }

@@ -5,7 +5,26 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff.js';
 import type { Cancel, Clock } from '../clock.js';
+import { AgentError, NotConnectedError, TimeoutError } from '../errors.js';
+import { IOT_HUB_MAX_MESSAGE_BYTES } from '../pipeline/packer.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
+
+/** The hub link went down while a message was in flight: IoT Hub's answer to an oversized or malformed publish. */
+export class ConnectionLostError extends AgentError {
+  constructor() {
+    super('ConnectionLostError', 'the connection dropped while the message was in flight', true);
+  }
+}
+
+/** A body IoT Hub can never accept: more than 256 KB before any property is added. */
+export class MessageTooLargeError extends AgentError {
+  constructor(bytes: number) {
+    super('MessageTooLargeError', `message body of ${bytes} bytes is over IoT Hub's ${IOT_HUB_MAX_MESSAGE_BYTES} byte limit`, false);
+  }
+}
+
+/** Failed attempts on one message (dropped connections, errors from the hub) before it is dead-lettered. */
+export const DEFAULT_MAX_ATTEMPTS_PER_MESSAGE = 3;
 
 export interface DeliveryOptions {
   readonly outbox: Outbox;
@@ -20,6 +39,8 @@ export interface DeliveryOptions {
   readonly random?: () => number;
   /** Start sending at once (default true); otherwise call start(). */
   readonly autoStart?: boolean;
+  /** Failed attempts on the same message before it goes to the dead-letter file; default 3. */
+  readonly maxAttemptsPerMessage?: number;
 }
 
 export interface DeliveryStats {
@@ -29,6 +50,8 @@ export interface DeliveryStats {
   readonly sentUnder4KB: number;
   /** Send attempts that failed. */
   readonly failed: number;
+  /** Messages given up (refused for good) and moved to the dead-letter file. */
+  readonly deadLettered: number;
   readonly state: 'stopped' | 'idle' | 'sending' | 'backoff';
 }
 
@@ -36,7 +59,12 @@ const SMALL_MESSAGE_BYTES = 4 * 1024;
 
 export class Delivery {
   private state: DeliveryStats['state'] = 'stopped';
-  private counters = { sent: 0, sentUnder4KB: 0, failed: 0 };
+  private counters = { sent: 0, sentUnder4KB: 0, failed: 0, deadLettered: 0 };
+  /** Failed attempts on the head message, reset when the head changes. */
+  private attempts = { seq: 0, count: 0 };
+  /** Fails the send in flight when the link reports the connection lost. */
+  private abandonInFlight: ((err: Error) => void) | undefined;
+  private readonly maxAttempts: number;
   /** Failures in a row: the backoff grows with them and resets on a success or a kick. */
   private failuresInARow = 0;
   private wake: (() => void) | undefined;
@@ -57,6 +85,7 @@ export class Delivery {
     this.minBackoffMs = opts.minBackoffMs ?? 1_000;
     this.maxBackoffMs = Math.max(this.minBackoffMs, opts.maxBackoffMs ?? 30_000);
     this.random = opts.random ?? Math.random;
+    this.maxAttempts = Math.max(1, opts.maxAttemptsPerMessage ?? DEFAULT_MAX_ATTEMPTS_PER_MESSAGE);
     this.unsubscribe = opts.outbox.onChange(() => this.onOutboxChange());
     if (opts.autoStart !== false) this.start();
   }
@@ -74,6 +103,11 @@ export class Delivery {
   kick(): void {
     this.failuresInARow = 0;
     this.wakeUp();
+  }
+
+  /** The hub link dropped: the message in flight (if any) failed, whatever the SDK does with it later. */
+  connectionLost(): void {
+    this.abandonInFlight?.(new ConnectionLostError());
   }
 
   /** Resolves true once the outbox is empty, false if `timeoutMs` passes first. */
@@ -123,10 +157,12 @@ export class Delivery {
       }
       this.state = 'sending';
       try {
-        await this.opts.send(message.body);
+        if (message.body.length > IOT_HUB_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(message.body.length);
+        await this.sendOrAbandon(message.body);
       } catch (err) {
         this.counters.failed++;
-        await this.failed(err, message.seq);
+        if (this.refusedForGood(err, message.seq)) await this.deadLetter(message, err);
+        else await this.failed(err, message.seq);
         continue;
       }
       this.lastFailure = undefined;
@@ -138,6 +174,44 @@ export class Delivery {
       } catch (err) {
         await this.failed(err, message.seq);
       }
+    }
+  }
+
+  private async sendOrAbandon(body: Buffer): Promise<void> {
+    const sending = this.opts.send(body);
+    // Abandoned when the connection drops; its late rejection must not go unhandled.
+    sending.catch(() => undefined);
+    const lost = new Promise<never>((_resolve, reject) => {
+      this.abandonInFlight = reject;
+    });
+    try {
+      await Promise.race([sending, lost]);
+    } finally {
+      this.abandonInFlight = undefined;
+    }
+  }
+
+  /**
+   * Permanent (retryable false) at once; otherwise an attempt on this message counts unless the link was
+   * simply offline or the hub did not answer in time, and enough of them in a row mean the hub refuses it.
+   */
+  private refusedForGood(err: unknown, seq: number): boolean {
+    if (err instanceof AgentError && !err.retryable) return true;
+    if (err instanceof NotConnectedError || err instanceof TimeoutError) return false;
+    if (this.attempts.seq !== seq) this.attempts = { seq, count: 0 };
+    return ++this.attempts.count >= this.maxAttempts;
+  }
+
+  private async deadLetter(message: OutboxMessage, err: unknown): Promise<void> {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const attempts = this.attempts.seq === message.seq ? this.attempts.count : 1;
+    this.opts.log.error({ seq: message.seq, bytes: message.body.length, attempts, reason },
+      'delivery: the hub refuses this message; moved to the dead-letter file, sending the ones behind it');
+    try {
+      await this.opts.outbox.deadLetter(message.seq, reason);
+      this.counters.deadLettered++;
+    } catch (e) {
+      await this.failed(e, message.seq);
     }
   }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AckLog } from './ack-log.js';
 import { DEFAULT_SEGMENT_BYTES, type OutboxOptions } from './outbox.js';
 import { QueueOutbox, type QueuedEntry } from './queue-outbox.js';
-import { HEADER_BYTES, encodeHeader, parseSegmentName, scanRecords, segmentName } from './segment-file.js';
+import { appendDeadLetter } from './dead-letter-file.js';
+import { HEADER_BYTES, encodeHeader, parseSegmentName, scanRecords, segmentName, validRecordAt } from './segment-file.js';
 
 interface Segment {
   readonly path: string;
@@ -81,13 +82,21 @@ export class DiskOutbox extends QueueOutbox<DiskEntry> {
     return entries;
   }
 
+  /** Reads the whole record back and checks it, so a file damaged since open is never sent as garbage. */
   protected async load(entry: DiskEntry): Promise<Buffer> {
     const seg = entry.segment;
     seg.fh ??= await open(seg.path, 'r');
-    const body = Buffer.allocUnsafe(entry.bodyLength);
-    const { bytesRead } = await seg.fh.read(body, 0, entry.bodyLength, entry.bodyOffset);
-    if (bytesRead !== entry.bodyLength) throw new Error(`outbox: short read in ${seg.path}`);
-    return body;
+    const record = Buffer.allocUnsafe(HEADER_BYTES + entry.bodyLength);
+    const { bytesRead } = await seg.fh.read(record, 0, record.length, entry.bodyOffset - HEADER_BYTES);
+    if (bytesRead !== record.length) throw new Error(`outbox: short read of message ${entry.seq} in ${seg.path}`);
+    if (validRecordAt(record, 0) !== entry.bodyLength || record.readDoubleLE(12) !== entry.seq) {
+      throw new Error(`outbox: message ${entry.seq} in ${seg.path} fails its checksum`);
+    }
+    return record.subarray(HEADER_BYTES);
+  }
+
+  protected async keepDeadLetter(entry: DiskEntry, body: Buffer | undefined, _reason: string): Promise<void> {
+    if (body !== undefined) await appendDeadLetter(this.dir, entry.seq, entry.appendedAt, body);
   }
 
   protected async removedThrough(seq: number): Promise<void> {

@@ -24,4 +24,7 @@ export class MemoryOutbox extends QueueOutbox<MemoryEntry> {
   protected async removedThrough(): Promise<void> {}
 
   protected async release(): Promise<void> {}
+
+  /** No state dir: the refused message is only counted and logged. */
+  protected async keepDeadLetter(): Promise<void> {}
 }

@@ -25,6 +25,10 @@ export interface OutboxStats {
   readonly droppedByAge: number;
   /** Torn or corrupt records skipped when the directory was reopened. */
   readonly corruptSkipped: number;
+  /** Messages the hub refused for good, moved to the dead-letter file. */
+  readonly deadLettered: number;
+  /** Head records that could not be read back (I/O error, checksum) after repeated tries, skipped. */
+  readonly unreadableSkipped: number;
 }
 
 export interface Outbox {
@@ -35,6 +39,11 @@ export interface Outbox {
   peek(): Promise<OutboxMessage | undefined>;
   /** Removes the oldest message if `seq` is it; a seq already removed (expired, dropped) is ignored. */
   ack(seq: number): Promise<void>;
+  /**
+   * Removes the oldest message if `seq` is it, keeping a copy in the dead-letter file (disk outbox):
+   * for a message the hub refuses for good, so it never blocks the ones behind it.
+   */
+  deadLetter(seq: number, reason: string): Promise<void>;
   /** Messages waiting, without I/O. */
   readonly pending: number;
   stats(): OutboxStats;
@@ -61,3 +70,5 @@ export interface OutboxOptions {
 
 export const DEFAULT_OUTBOX_MAX_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Reads of the same head record that may fail before it is skipped as unreadable. */
+export const MAX_HEAD_READ_FAILURES = 3;

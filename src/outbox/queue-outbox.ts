@@ -7,7 +7,7 @@ export const PLAUSIBLE_CLOCK_MS = Date.UTC(2024, 0, 1);
 /** What the disk and memory outboxes share: the FIFO index, the size and age bounds, counters, listeners. */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { DEFAULT_OUTBOX_MAX_BYTES, type Outbox, type OutboxMessage, type OutboxMode, type OutboxStats } from './outbox.js';
+import { DEFAULT_OUTBOX_MAX_BYTES, MAX_HEAD_READ_FAILURES, type Outbox, type OutboxMessage, type OutboxMode, type OutboxStats } from './outbox.js';
 
 export interface QueuedEntry {
   readonly seq: number;
@@ -34,7 +34,9 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
   private lock: Promise<unknown> = Promise.resolve();
   protected closed = false;
   protected readonly maxBytes: number;
-  protected readonly counters = { appended: 0, acked: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0 };
+  protected readonly counters = { appended: 0, acked: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0, deadLettered: 0, unreadableSkipped: 0 };
+  /** Failed reads of the current head record: a few may be transient (EIO), more skip it. */
+  private headReadFailures = { seq: 0, count: 0 };
 
   private messageTimeoutMs: number;
 
@@ -54,6 +56,8 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
   /** Everything up to and including `seq` is gone from the queue. */
   protected abstract removedThrough(seq: number): Promise<void>;
   protected abstract release(): Promise<void>;
+  /** Keeps a refused message (body undefined when it cannot be read) where a user can look at it. */
+  protected abstract keepDeadLetter(entry: E, body: Buffer | undefined, reason: string): Promise<void>;
 
   private unsetClockEntries = false;
 
@@ -82,9 +86,37 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
     return this.locked(async () => {
       if (this.closed) return undefined;
       await this.enforceBounds();
+      for (let entry = this.entries[this.head]; entry !== undefined; entry = this.entries[this.head]) {
+        try {
+          return { seq: entry.seq, appendedAt: entry.appendedAt, body: await this.load(entry) };
+        } catch (err) {
+          if (!this.giveUpReading(entry.seq)) throw err;
+          this.counters.unreadableSkipped++;
+          this.settings.log.warn({ seq: entry.seq, reason: err instanceof Error ? err.message : String(err) },
+            `outbox: message ${entry.seq} could not be read back ${MAX_HEAD_READ_FAILURES} times; skipped so the queue goes on`);
+          await this.removeHead();
+          this.notify();
+        }
+      }
+      return undefined;
+    });
+  }
+
+  deadLetter(seq: number, reason: string): Promise<void> {
+    return this.locked(async () => {
       const entry = this.entries[this.head];
-      if (entry === undefined) return undefined;
-      return { seq: entry.seq, appendedAt: entry.appendedAt, body: await this.load(entry) };
+      if (this.closed || entry === undefined || seq < entry.seq) return;
+      if (seq > entry.seq) throw new Error(`dead-letter out of order: ${seq} while the oldest is ${entry.seq}`);
+      const body = await this.load(entry).catch(() => undefined);
+      try {
+        await this.keepDeadLetter(entry, body, reason);
+      } catch (err) {
+        // Holding the queue for a copy we cannot write would block everything behind it.
+        this.settings.log.error({ seq, err }, 'outbox: could not write the dead-letter file; the refused message is dropped');
+      }
+      this.counters.deadLettered++;
+      await this.removeHead();
+      this.notify();
     });
   }
 
@@ -153,6 +185,12 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
       this.settings.log.warn({ dropped: bySize, maxBytes: this.maxBytes }, 'outbox: full, dropped the oldest messages');
     }
     if (byAge + bySize > 0) this.notify();
+  }
+
+  /** Counts a failed read of the head; true once it has failed often enough to skip it. */
+  private giveUpReading(seq: number): boolean {
+    if (this.headReadFailures.seq !== seq) this.headReadFailures = { seq, count: 0 };
+    return ++this.headReadFailures.count >= MAX_HEAD_READ_FAILURES;
   }
 
   private async removeHead(): Promise<void> {

@@ -68,7 +68,7 @@ export function scanRecords(buf: Buffer): ScanResult {
 }
 
 /** Body length of an intact record at `pos`, or undefined when it is torn or garbled. */
-function validRecordAt(buf: Buffer, pos: number): number | undefined {
+export function validRecordAt(buf: Buffer, pos: number): number | undefined {
   if (buf.length - pos < HEADER_BYTES) return undefined;
   if (buf.readUInt32LE(pos) !== RECORD_MAGIC) return undefined;
   const length = buf.readUInt32LE(pos + 4);

@@ -5,7 +5,9 @@ import { toWireEvent, type AgentIdentity } from '../events/envelope.js';
 import type { CollectedEvent } from '../events/event.js';
 import type { DeliveryStats } from '../outbox/delivery.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { Aggregator } from './aggregator.js';
+import { Aggregator, type HeldEvent } from './aggregator.js';
+import { CheckpointFile, type Checkpoint } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { IOT_HUB_MAX_MESSAGE_BYTES, PROPERTY_MARGIN_BYTES, Packer } from './packer.js';
 import {
   DEFAULT_START_JITTER_MS, PRIORITIES, PrioritySchedule, validateIntervals,
@@ -31,7 +33,16 @@ export interface PipelineOptions {
   readonly afterSend?: () => void;
   /** Message counters for the MessageStatistics event. */
   readonly delivery?: { stats(): DeliveryStats };
+  /** Where what the aggregators hold is checkpointed (restore() reads it back); none: memory only. */
+  readonly checkpointPath?: string;
+  /** Longest time between checkpoints while events arrive; default 30 s. Every send also writes one. */
+  readonly checkpointIntervalMs?: number;
 }
+
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 30_000;
+
+/** Events taken out of aggregators, per collector, whose messages are not in the outbox yet. */
+type Batch = Map<string, CollectedEvent[]>;
 
 export interface CollectorStats {
   readonly frequency: Priority;
@@ -68,13 +79,39 @@ export class Pipeline {
   private chain: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   private readonly counts = { messagesPacked: 0, eventsPacked: 0, eventsTruncated: 0, eventsDroppedOversize: 0, messagesLostOnAppend: 0 };
+  /** Drained batches until their messages are in the outbox: a checkpoint still covers them. */
+  private readonly unsent = new Set<Batch>();
+  /** Collectors whose full cache is already on its way; while it is, a full cache drops its oldest. */
+  private readonly sendingEarly = new Set<string>();
+  private readonly checkpoint: CheckpointWriter | undefined;
 
   constructor(private readonly opts: PipelineOptions) {
-    const maxBody = (opts.maxMessageBytes ?? IOT_HUB_MAX_MESSAGE_BYTES) - (opts.propertyMarginBytes ?? PROPERTY_MARGIN_BYTES);
+    let maxMessage = opts.maxMessageBytes ?? IOT_HUB_MAX_MESSAGE_BYTES;
+    if (maxMessage > IOT_HUB_MAX_MESSAGE_BYTES) {
+      opts.log.warn({ maxMessageBytes: maxMessage, limit: IOT_HUB_MAX_MESSAGE_BYTES }, `pipeline: maxMessageBytes is over IoT Hub's limit; using ${IOT_HUB_MAX_MESSAGE_BYTES}`);
+      maxMessage = IOT_HUB_MAX_MESSAGE_BYTES;
+    }
+    const maxBody = maxMessage - (opts.propertyMarginBytes ?? PROPERTY_MARGIN_BYTES);
     this.packer = new Packer(opts.agent, maxBody, opts.log);
     this.schedule = new PrioritySchedule(opts.clock, opts.random ?? Math.random, opts.maxStartJitterMs ?? DEFAULT_START_JITTER_MS, (p) => {
       void this.enqueue(() => this.send(this.collectorsAt(p), true));
     });
+    if (opts.checkpointPath !== undefined) {
+      const file = new CheckpointFile(opts.checkpointPath, opts.log);
+      this.checkpoint = new CheckpointWriter(file, () => this.held(), opts.clock, opts.log, opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+    }
+  }
+
+  /** Puts back what the aggregators held at the last checkpoint (call before events arrive). */
+  async restore(): Promise<void> {
+    if (this.checkpoint === undefined) return;
+    const held = await this.checkpoint.load();
+    let events = 0;
+    for (const [collector, list] of held) {
+      (this.aggregators.get(collector) ?? this.adopt(collector)).restore(list);
+      events += list.length;
+    }
+    if (events > 0) this.opts.log.info({ events, collectors: [...held.keys()] }, 'pipeline: restored the events held at the last checkpoint');
   }
 
   /**
@@ -96,7 +133,10 @@ export class Pipeline {
   /** Hot path: one map lookup and one aggregation step. Events after stop() are ignored. */
   ingest(collector: string, event: CollectedEvent): void {
     if (this.stopping !== undefined) return;
-    (this.aggregators.get(collector) ?? this.adopt(collector)).add(event);
+    const agg = this.aggregators.get(collector) ?? this.adopt(collector);
+    agg.add(event);
+    this.checkpoint?.markChanged();
+    if (agg.isFull(this.packer.maxBodyBytes) && !this.sendingEarly.has(collector)) this.sendEarly(agg);
   }
 
   /** Packs everything pending into the outbox now (without running snapshot collectors). */
@@ -104,16 +144,18 @@ export class Pipeline {
     return this.enqueue(() => this.send([...this.aggregators.keys()], false));
   }
 
-  /** Resolves when every send started so far has reached the outbox. */
-  whenIdle(): Promise<void> {
-    return this.chain;
+  /** Resolves when every send started so far has reached the outbox and every checkpoint started is written. */
+  async whenIdle(): Promise<void> {
+    await this.chain;
+    await this.checkpoint?.written();
   }
 
   /** Cancels the timers and flushes; idempotent, safe without configure(). */
   stop(): Promise<void> {
     if (this.stopping === undefined) {
       this.schedule.stop();
-      this.stopping = this.enqueue(() => this.send([...this.aggregators.keys()], false));
+      this.checkpoint?.stopTimer();
+      this.stopping = this.enqueue(() => this.send([...this.aggregators.keys()], false)).then(() => this.checkpoint?.save());
     }
     return this.stopping;
   }
@@ -157,17 +199,39 @@ export class Pipeline {
         this.opts.log.warn({ err, collectors: names }, 'pipeline: beforeSend failed; sending what is pending');
       }
     }
-    const events: CollectedEvent[] = [];
+    const batch: Batch = new Map();
     for (const name of names) {
       const agg = this.aggregators.get(name);
       if (agg === undefined) continue;
       this.warnDrops(agg);
-      for (const e of agg.drain()) events.push(e);
+      if (agg.size > 0) batch.set(name, agg.drain());
     }
-    if (periodic && names.includes(STATISTICS_COLLECTOR) && this.schedules.has(STATISTICS_COLLECTOR)) {
-      for (const e of this.statisticsEvents()) events.push(e);
+    const statistics = periodic && names.includes(STATISTICS_COLLECTOR) && this.schedules.has(STATISTICS_COLLECTOR) ? this.statisticsEvents() : [];
+    await this.packAndAppend(batch, statistics);
+  }
+
+  /** A full cache (a message's worth of events or CacheSize of them) leaves now instead of losing its oldest. */
+  private sendEarly(agg: Aggregator): void {
+    const name = agg.collector;
+    this.sendingEarly.add(name);
+    const batch: Batch = new Map([[name, agg.drain()]]);
+    this.unsent.add(batch);
+    void this.enqueue(() => this.packAndAppend(batch, []).finally(() => this.sendingEarly.delete(name)));
+  }
+
+  /** What would be lost with the process: held events, and drained ones not yet in the outbox (as sent, unmerged). */
+  private held(): Checkpoint {
+    const out: Checkpoint = new Map();
+    const add = (name: string, list: readonly HeldEvent[]): void => {
+      const existing = out.get(name);
+      if (existing === undefined) out.set(name, [...list]);
+      else existing.push(...list);
+    };
+    for (const batch of this.unsent) {
+      for (const [name, events] of batch) add(name, events.map((e) => ({ event: withoutKey(e), count: 1, first: e.time, last: e.time })));
     }
-    await this.packAndAppend(events);
+    for (const [name, agg] of this.aggregators) if (agg.size > 0) add(name, agg.held());
+    return out;
   }
 
   private warnDrops(agg: Aggregator): void {
@@ -193,13 +257,25 @@ export class Pipeline {
     const messages: MessageTotals = {
       sent: d?.sent ?? 0, sentUnder4KB: d?.sentUnder4KB ?? 0, failed: d?.failed ?? 0,
       droppedBySize: o.droppedBySize, droppedByAge: o.droppedByAge, corruptSkipped: o.corruptSkipped,
+      deadLettered: o.deadLettered, unreadableSkipped: o.unreadableSkipped,
       eventsTruncated: this.counts.eventsTruncated, eventsDroppedOversize: this.counts.eventsDroppedOversize,
     };
     return this.statistics.report(collectors, messages, this.opts.clock.now());
   }
 
-  private async packAndAppend(events: CollectedEvent[]): Promise<void> {
+  private async packAndAppend(batch: Batch, extra: readonly CollectedEvent[]): Promise<void> {
+    const events = [...[...batch.values()].flat(), ...extra];
     if (events.length === 0) return;
+    this.unsent.add(batch);
+    try {
+      await this.append(events);
+    } finally {
+      this.unsent.delete(batch);
+      void this.checkpoint?.save();
+    }
+  }
+
+  private async append(events: CollectedEvent[]): Promise<void> {
     const packed = this.packer.pack(events.map((e) => toWireEvent(e)));
     this.counts.eventsTruncated += packed.truncated;
     this.counts.eventsDroppedOversize += packed.dropped;
@@ -221,4 +297,9 @@ export class Pipeline {
     this.chain = run;
     return run;
   }
+}
+
+function withoutKey(event: CollectedEvent): CollectedEvent {
+  const { aggregationKey: _key, ...rest } = event;
+  return rest;
 }

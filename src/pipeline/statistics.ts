@@ -23,12 +23,16 @@ export interface MessageTotals {
   readonly droppedBySize: number;
   readonly droppedByAge: number;
   readonly corruptSkipped: number;
+  /** Messages the hub refused for good (dead-letter file). */
+  readonly deadLettered: number;
+  /** Outbox records that could not be read back and were skipped. */
+  readonly unreadableSkipped: number;
   readonly eventsTruncated: number;
   readonly eventsDroppedOversize: number;
 }
 
 const ZERO_MESSAGES: MessageTotals = {
-  sent: 0, sentUnder4KB: 0, failed: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0,
+  sent: 0, sentUnder4KB: 0, failed: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0, deadLettered: 0, unreadableSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0,
 };
 
 /** Remembers what was last reported and turns cumulative totals into per-period events. */
@@ -59,6 +63,8 @@ export class StatisticsReporter {
         DroppedBySize: String(d('droppedBySize')),
         DroppedByAge: String(d('droppedByAge')),
         CorruptRecordsSkipped: String(d('corruptSkipped')),
+        DeadLettered: String(d('deadLettered')),
+        UnreadableSkipped: String(d('unreadableSkipped')),
         EventsTruncated: String(d('eventsTruncated')),
         EventsDroppedOversize: String(d('eventsDroppedOversize')),
       },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Pipeline } from '../../dist/src/pipeline/pipeline.js';
 import { openOutbox } from '../../dist/src/outbox/open-outbox.js';
 import { MemoryOutbox } from '../../dist/src/outbox/memory-outbox.js';
+import { CheckpointFile } from '../../dist/src/pipeline/checkpoint.js';
 import { systemClock } from '../../dist/src/clock.js';
 import { silentLogger } from '../../dist/src/log.js';
 
@@ -58,11 +59,31 @@ async function outboxRate(batch) {
   return N / s;
 }
 
+/** Writing (temp file, rename) and reading back a checkpoint of 5 full caches of 256 events each. */
+async function checkpointRate(kind) {
+  const N = 50;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-checkpoint-'));
+  const file = new CheckpointFile(join(dir, 'checkpoint.bin'), log);
+  const held = new Map(['Process', 'Login', 'NetworkActivity', 'FileSystem', 'Custom'].map((name) => [name,
+    events(256, 1e9).map((event) => ({ event, count: 3, first: event.time, last: event.time + 1000 }))]));
+  await file.save(held, Date.now());
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) {
+    if (kind === 'save') await file.save(held, Date.now());
+    else if ((await file.load()).size !== 5) throw new Error('checkpoint did not load');
+  }
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  rmSync(dir, { recursive: true, force: true });
+  return N / s;
+}
+
 const cases = [
   ['aggregation ingest, 1,000 distinct keys (events/s)', () => ingestRate(1_000, 256_000), 500_000],
   ['aggregation ingest, all distinct, cache 256 full (events/s)', () => ingestRate(1e9, 256), 500_000],
   ['disk outbox append + peek + ack, 16 KB, 16 messages per append (messages/s)', () => outboxRate(16), 2_000],
   ['disk outbox append + peek + ack, 16 KB, 1 message per append, fsync-bound (messages/s)', () => outboxRate(1), 0],
+  ['checkpoint write, 5 x 256 held events (writes/s)', () => checkpointRate('save'), 0],
+  ['checkpoint read and check, 5 x 256 held events (reads/s)', () => checkpointRate('load'), 0],
 ];
 
 console.log(`| case | median of ${RUNS} runs | target | pass |`);

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { FakeClock, settle } from '../support/fake-clock.js';
 import { MemoryOutbox } from '../../src/outbox/memory-outbox.js';
 import { Delivery } from '../../src/outbox/delivery.js';
+import { NotConnectedError, TimeoutError, UserInputError } from '../../src/errors.js';
 
 const log = pino({ level: 'silent' });
 
@@ -31,7 +32,7 @@ describe('Delivery', () => {
     const attempts: number[] = [];
     const { clock, outbox, delivery } = setup(async () => {
       attempts.push(clock.now());
-      if (fail) throw new Error('link down');
+      if (fail) throw new NotConnectedError();
     });
     const t0 = clock.now();
     await outbox.append(Buffer.from('x'));
@@ -51,7 +52,7 @@ describe('Delivery', () => {
     const attempts: number[] = [];
     const { clock, outbox, delivery } = setup(async () => {
       attempts.push(clock.now());
-      throw new Error('down');
+      throw new NotConnectedError();
     }, () => 0);
     await outbox.append(Buffer.from('x'));
     await clock.advance(3_000);
@@ -62,7 +63,7 @@ describe('Delivery', () => {
   it('kick ends a backoff wait and tries now', async () => {
     let fail = true;
     const { clock, outbox, delivery } = setup(async () => {
-      if (fail) throw new Error('down');
+      if (fail) throw new NotConnectedError();
     });
     await outbox.append(Buffer.from('x'));
     await clock.advance(0);
@@ -77,7 +78,7 @@ describe('Delivery', () => {
   it('drain resolves true once the outbox is empty and false when the timeout passes first', async () => {
     let fail = true;
     const { clock, outbox, delivery } = setup(async () => {
-      if (fail) throw new Error('down');
+      if (fail) throw new NotConnectedError();
     });
     expect(await delivery.drain(1000)).toBe(true);
     await outbox.append(Buffer.from('x'));
@@ -128,6 +129,79 @@ describe('Delivery', () => {
     await clock.advance(2_000);
     expect(got).toEqual(['a']);
     expect(outbox.pending).toBe(0);
+    await delivery.stop();
+  });
+
+  it('moves a message failing 3 attempts in a row to the dead letters, logs it once, and sends the one behind it', async () => {
+    const got: string[] = [];
+    const errors: string[] = [];
+    const clock = new FakeClock();
+    const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 60 * 60_000 });
+    const logged = pino({ level: 'error' }, { write: (l: string) => void errors.push(String((JSON.parse(l) as { msg: string }).msg)) });
+    const delivery = new Delivery({
+      outbox, clock, log: logged, random: () => 1,
+      send: async (b) => {
+        got.push(b.toString());
+        if (b.toString() === 'bad') throw new Error('Connection closed');
+      },
+    });
+    await outbox.append([Buffer.from('bad'), Buffer.from('good')]);
+    await clock.advance(10_000);
+    expect(got).toEqual(['bad', 'bad', 'bad', 'good']);
+    expect(outbox.pending).toBe(0);
+    expect(outbox.stats()).toMatchObject({ deadLettered: 1, acked: 1 });
+    expect(delivery.stats()).toMatchObject({ sent: 1, failed: 3, deadLettered: 1 });
+    expect(errors).toEqual(['delivery: the hub refuses this message; moved to the dead-letter file, sending the ones behind it']);
+    await delivery.stop();
+  });
+
+  it('never counts an offline link or an unanswered send against the message', async () => {
+    let calls = 0;
+    const { clock, outbox, delivery } = setup(async () => {
+      calls++;
+      throw calls % 2 === 0 ? new NotConnectedError() : new TimeoutError('sending a message', 60_000);
+    });
+    await outbox.append(Buffer.from('x'));
+    await clock.advance(10 * 60_000);
+    expect(calls).toBeGreaterThan(10);
+    expect(outbox.pending).toBe(1);
+    expect(outbox.stats().deadLettered).toBe(0);
+    await delivery.stop();
+  });
+
+  it('dead-letters at once a permanent error (retryable false) and a body over 256 KB, which is never sent', async () => {
+    const got: number[] = [];
+    const { clock, outbox, delivery } = setup(async (b) => {
+      got.push(b.length);
+      if (b.toString() === 'permanent') throw new UserInputError('refused for good');
+    });
+    await outbox.append([Buffer.from('permanent'), Buffer.alloc(262_145, 0x61), Buffer.from('ok')]);
+    await clock.advance(0);
+    expect(got).toEqual([9, 2]);
+    expect(outbox.stats()).toMatchObject({ deadLettered: 2, acked: 1, pendingMessages: 0 });
+    await delivery.stop();
+  });
+
+  it('fails the send in flight when the connection is lost, counting it, and ignores its late result', async () => {
+    const pending: (() => void)[] = [];
+    const got: string[] = [];
+    const { clock, outbox, delivery } = setup((b) => {
+      got.push(b.toString());
+      // The SDK never settles a publish the hub answered by closing the connection.
+      return b.toString() === 'bad' ? new Promise<void>((_resolve, reject) => void pending.push(() => reject(new Error('late')))) : Promise.resolve();
+    });
+    await outbox.append([Buffer.from('bad'), Buffer.from('good')]);
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      expect(delivery.stats().state).toBe('sending');
+      delivery.connectionLost();
+      await settle();
+      delivery.kick(); // the link reconnected
+    }
+    for (const reject of pending) reject();
+    await clock.advance(1_000);
+    expect(got).toEqual(['bad', 'bad', 'bad', 'good']);
+    expect(outbox.stats()).toMatchObject({ deadLettered: 1, acked: 1 });
     await delivery.stop();
   });
 });

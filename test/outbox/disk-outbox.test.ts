@@ -7,7 +7,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { MemoryOutbox } from '../../src/outbox/memory-outbox.js';
 import { silentLogger } from '../../src/log.js';
 import { openOutbox } from '../../src/outbox/open-outbox.js';
-import { HEADER_BYTES } from '../../src/outbox/segment-file.js';
+import { HEADER_BYTES, scanRecords } from '../../src/outbox/segment-file.js';
 import type { Outbox, OutboxOptions } from '../../src/outbox/outbox.js';
 import { crc32, tableCrc32 } from '../../src/outbox/crc32.js';
 
@@ -100,6 +100,39 @@ describe('disk outbox', () => {
     const b = await open();
     expect(await drainAll(b)).toEqual(['1', '3']);
     await b.close();
+  });
+
+  it('moves a dead-lettered message to dead-letter.log, framed and checksummed, and goes on with the next', async () => {
+    const o = await open();
+    await o.append([msg(1), msg(2)]);
+    const head = await o.peek();
+    await o.deadLetter(head?.seq ?? 0, 'refused');
+    expect(await drainAll(o)).toEqual(['2']);
+    expect(o.stats()).toMatchObject({ deadLettered: 1, acked: 1, pendingMessages: 0 });
+    await o.close();
+    const file = readFileSync(join(dir, 'outbox', 'dead-letter.log'));
+    const { records, corrupt } = scanRecords(file);
+    expect(corrupt).toEqual([]);
+    expect(records.map((r) => file.subarray(r.bodyOffset, r.bodyOffset + r.bodyLength).toString())).toEqual([msg(1).toString()]);
+    // Dead-lettered means done: a restart does not send it again.
+    const b = await open();
+    expect(b.pending).toBe(0);
+    await b.close();
+  });
+
+  it('skips a head record damaged after open once it failed to read 3 times, counts it, and delivers the rest', async () => {
+    const o = await open();
+    await o.append([msg(1), msg(2), msg(3)]);
+    const seg = join(dir, 'outbox', segments()[0] ?? '');
+    const buf = readFileSync(seg);
+    buf[HEADER_BYTES + 10] = (buf[HEADER_BYTES + 10] ?? 0) ^ 0xff; // inside the body of record 1
+    writeFileSync(seg, buf);
+    await expect(o.peek()).rejects.toThrow(/fails its checksum/);
+    await expect(o.peek()).rejects.toThrow(/fails its checksum/);
+    expect(await drainAll(o)).toEqual(['2', '3']);
+    expect(o.stats()).toMatchObject({ unreadableSkipped: 1, acked: 2, pendingMessages: 0 });
+    expect(lines.filter((l) => l.includes('could not be read back'))).toHaveLength(1);
+    await o.close();
   });
 
   it('drops the oldest messages beyond maxBytes and counts them', async () => {

@@ -109,16 +109,61 @@ describe('Pipeline', () => {
     expect(events.every((e) => e.Category === 'Triggered')).toBe(true);
   });
 
-  it('warns once per interval with the total of events dropped from a full cache', async () => {
-    const { clock, pipeline, warnings } = setup();
+  it('sends a full cache at once, keeps the oldest events of a burst, and warns once per interval about what a pending send made it drop', async () => {
+    const { clock, pipeline, warnings, sent } = setup();
     pipeline.configure(intervals, [{ name: 'Process', frequency: 'High', cacheSize: 2 }]);
+    // Ten events in one synchronous burst: k0 and k1 leave at once; while they are on their way the cache drops its oldest.
     for (let i = 0; i < 10; i++) pipeline.ingest('Process', ev('ProcessCreate', `k${i}`, clock.now()));
+    await pipeline.whenIdle();
+    const early = (await sent()).flatMap((m) => m.Events.map((e) => e.Payload[0]?.['CommandLine']));
+    expect(early).toEqual(['k0', 'k1']);
     expect(warnings).toEqual([]);
     await clock.advance(30 * MIN);
+    expect((await sent()).flatMap((m) => m.Events.map((e) => e.Payload[0]?.['CommandLine']))).toEqual(['k8', 'k9']);
     expect(warnings.filter((w) => w.includes('cache full'))).toEqual([
-      'Process: cache full, dropped 8 oldest events this interval; consider raising Process_CacheSize',
+      'Process: cache full, dropped 6 oldest events this interval; consider raising Process_CacheSize',
     ]);
-    expect(pipeline.stats().collectors['Process']).toMatchObject({ collected: 10, dropped: 8, pending: 0 });
+    expect(pipeline.stats().collectors['Process']).toMatchObject({ collected: 10, dropped: 6, pending: 0 });
+  });
+
+  it('sends a message\'s worth of events without waiting for the interval, and nothing is dropped when events arrive one by one', async () => {
+    const { clock, pipeline, sent } = setup();
+    pipeline.configure(intervals, [{ name: 'Process', frequency: 'Low', cacheSize: 65_536 }]);
+    const long = 'x'.repeat(4_000);
+    let n = 0;
+    // ~4.3 KB each: about 60 fill a message, long before the 24 h Low interval.
+    for (; n < 200; n++) {
+      pipeline.ingest('Process', ev('ProcessCreate', `${long} ${n}`, clock.now()));
+      await pipeline.whenIdle();
+    }
+    const messages = await sent();
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    const lines = messages.flatMap((m) => m.Events.map((e) => String(e.Payload[0]?.['CommandLine'])));
+    expect(lines.slice(0, 3)).toEqual([`${long} 0`, `${long} 1`, `${long} 2`]);
+    for (const m of messages) expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(262_144 - 4_096);
+    expect(pipeline.stats().collectors['Process']).toMatchObject({ collected: 200, dropped: 0 });
+    await pipeline.stop();
+    const all = [...lines, ...(await sent()).flatMap((m) => m.Events.map((e) => String(e.Payload[0]?.['CommandLine'])))];
+    expect(all).toEqual(Array.from({ length: 200 }, (_, i) => `${long} ${i}`));
+  });
+
+  it('caps maxMessageBytes at IoT Hub\'s 256 KB (body plus properties) with a warning', async () => {
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String((JSON.parse(line) as { msg: string }).msg)) });
+    const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
+    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, maxMessageBytes: 1_000_000 });
+    expect(warnings).toEqual(["pipeline: maxMessageBytes is over IoT Hub's limit; using 262144"]);
+    pipeline.configure(intervals, [{ name: 'Process', frequency: 'High', cacheSize: 1000 }]);
+    for (let i = 0; i < 300; i++) pipeline.ingest('Process', ev('ProcessCreate', `${'y'.repeat(2_000)} ${i}`, clock.now()));
+    await pipeline.stop();
+    let events = 0;
+    for (let m = await outbox.peek(); m !== undefined; m = await outbox.peek()) {
+      expect(m.body.length).toBeLessThanOrEqual(262_144 - 4_096);
+      events += (JSON.parse(m.body.toString('utf8')) as SecurityMessage).Events.length;
+      await outbox.ack(m.seq);
+    }
+    expect(events).toBe(300);
   });
 
   it('runs beforeSend with the collectors of the priority before their events leave', async () => {

@@ -13,7 +13,7 @@ const MIN = 60_000;
 describe('statistics events', () => {
   it('count per period, per collector, mapping Medium and Low to the Low queue', () => {
     const r = new StatisticsReporter();
-    const totals = { sent: 5, sentUnder4KB: 2, failed: 1, droppedBySize: 0, droppedByAge: 3, corruptSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
+    const totals = { sent: 5, sentUnder4KB: 2, failed: 1, droppedBySize: 0, droppedByAge: 3, corruptSkipped: 0, deadLettered: 0, unreadableSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
     r.report([{ collector: 'Process', frequency: 'Medium', collected: 10, dropped: 1 }], totals, 0);
     const [dropped, messages] = r.report([{ collector: 'Process', frequency: 'Medium', collected: 25, dropped: 1 }], { ...totals, sent: 9 }, 1);
     expect(dropped?.payload).toEqual([{ Queue: 'Low', CollectedEvents: 15, DroppedEvents: 0, ExtraDetails: { Collector: 'Process', MessageFrequency: 'Medium' } }]);
@@ -25,7 +25,7 @@ describe('statistics events', () => {
     const clock = new FakeClock();
     const log = pino({ level: 'silent' });
     const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
-    const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, state: 'idle' as const }) };
+    const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, deadLettered: 0, state: 'idle' as const }) };
     const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, delivery });
     pipeline.configure({ High: MIN, Medium: 2 * MIN, Low: 4 * MIN }, [
       { name: 'Process', frequency: 'High', cacheSize: 1 },
@@ -45,7 +45,7 @@ describe('statistics events', () => {
     const events = messages.flatMap((m) => m.Events);
     const stats = events.filter((e) => e.Name.endsWith('Statistics'));
     expect(stats.map((e) => e.Name)).toEqual(['DroppedEventsStatistics', 'MessageStatistics']);
-    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 2, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
+    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 1, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
     expect(stats[0]?.Payload).toContainEqual(expect.objectContaining({ Queue: 'Low', CollectedEvents: 0, ExtraDetails: { Collector: 'Login', MessageFrequency: 'Medium' } }));
     expect(stats[1]?.Payload[0]).toMatchObject({ MessagesSent: 7, MessagesUnder4KB: 3, TotalFailed: 2 });
     // Aggregated security events validate unchanged too (ExtraDetails is a string map).

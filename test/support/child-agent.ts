@@ -15,11 +15,14 @@ export interface ChildAgent {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startChildAgent(hub: SimulatedHub, identity: ModuleIdentity, stateDir: string, prefix: string): ChildAgent {
+/** `rate`: events per second per kind (default 40); `intervals`: CollectorsCore_PriorityIntervals (default 1s,1s,1s). */
+export interface ChildAgentOptions { rate?: number; intervals?: string }
+
+export function startChildAgent(hub: SimulatedHub, identity: ModuleIdentity, stateDir: string, prefix: string, options: ChildAgentOptions = {}): ChildAgent {
   const child = spawn(process.execPath, [SCRIPT], {
     env: {
       ...process.env, AGENT_CS: identity.connectionString, AGENT_CA_FILE: hub.caFile, AGENT_STATE_DIR: stateDir,
-      STREAM_PREFIX: prefix, STREAM_RATE: '40',
+      STREAM_PREFIX: prefix, STREAM_RATE: String(options.rate ?? 40), STREAM_INTERVALS: options.intervals ?? '1s,1s,1s',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,8 @@
 /**
  * The real agent in a child process (node + dist only, `npm test` builds dist first) with the event
  * stream as its only collector, so a test can SIGKILL it mid-stream. Configured by environment:
- * AGENT_CS, AGENT_CA_FILE, AGENT_STATE_DIR, STREAM_PREFIX, STREAM_RATE (events per second per kind).
+ * AGENT_CS, AGENT_CA_FILE, AGENT_STATE_DIR, STREAM_PREFIX, STREAM_RATE (events per second per kind),
+ * STREAM_INTERVALS (CollectorsCore_PriorityIntervals, default 1s,1s,1s).
  * Logs (pino JSON) go to stdout; a `{"produced":…}` line goes to stderr after every tick (stderr to a pipe is
  * synchronous on Linux, so the last line a SIGKILL leaves is exact).
  */
@@ -24,7 +25,7 @@ const agent = new MicroAgent({
   ca: readFileSync(need('AGENT_CA_FILE'), 'utf8'),
   stateDir: need('AGENT_STATE_DIR'),
   log: createLogger({ level: 'info' }),
-  twinDefaults: { CollectorsCore_PriorityIntervals: '1s,1s,1s' },
+  twinDefaults: { CollectorsCore_PriorityIntervals: env.STREAM_INTERVALS ?? '1s,1s,1s' },
   collectors: { Stream: stream.factory },
   random: () => 0,
   twinTimeoutMs: 5_000,
