@@ -10,6 +10,7 @@ import type { Collector, CollectorFactory, CollectorSettings, CollectorStatus, E
 import type { Clock } from './clock.js';
 import type { CollectedEvent } from './events/event.js';
 import { errorMessage } from './errors.js';
+import { SpawnedChildrenRegistry } from './spawned-children.js';
 
 export type CollectorState = CollectorStatus['state'] | 'disabled' | 'unsupported';
 export interface CollectorReport { state: CollectorState; detail?: string }
@@ -26,17 +27,18 @@ export interface CollectorHostOptions {
   onEvent: (collector: string, event: CollectedEvent) => void;
 }
 
-/** The agent's own children (journalctl for the Login collector) are its work, not device activity. */
-const OWN_PIDS: ReadonlySet<number> = new Set([process.pid]);
-
 interface Running { collector: Collector; lastError?: string }
 
 export class CollectorHost {
   private readonly running = new Map<string, Running>();
   private readonly failed = new Map<string, string>();
   private readonly disabled = new Set<string>();
+  /** The agent's own children (journalctl, helpers) are its work, not device activity. */
+  private readonly spawned: SpawnedChildrenRegistry;
 
-  constructor(private readonly opts: CollectorHostOptions) {}
+  constructor(private readonly opts: CollectorHostOptions) {
+    this.spawned = new SpawnedChildrenRegistry(opts.clock);
+  }
 
   names(): string[] {
     return Object.keys(this.opts.factories);
@@ -62,7 +64,7 @@ export class CollectorHost {
       const stateDir = await this.collectorDir(name, log);
       const collector = factory({
         hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion,
-        ownPids: () => OWN_PIDS,
+        spawned: this.spawned,
       });
       const entry: Running = { collector };
       this.running.set(name, entry);

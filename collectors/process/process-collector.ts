@@ -43,7 +43,6 @@ export class ProcessCollector implements Collector {
     const onProblem = (what: string, path: string, err: unknown): void => this.problem(what, path, err);
     const reader = new ProcReader(this.options.hostRoot, this.fs, onProblem);
     const sameNs = reader.isOwnPidNamespace(this.deps.ownPid ?? process.pid);
-    const ownPids = this.options.ownPids;
     this.poller = new ProcessPoller({
       reader,
       passwd: new PasswdCache(join(this.options.hostRoot, 'etc', 'passwd'), this.fs, onProblem),
@@ -51,7 +50,9 @@ export class ProcessCollector implements Collector {
       reuseCheck: sameNs ? 'last-pid' : 'inode',
       // Whatever /proc/loadavg says, list /proc at least once a second.
       maxQuietPolls: Math.max(0, Math.ceil(1000 / this.plan.intervalMs) - 1),
-      ...(ownPids ? { ownPids } : {}),
+      // Two polls at least, so a slow interval still rereads a young process once.
+      youngMs: Math.max(1000, 2 * this.plan.intervalMs),
+      ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
     });
     this.state = this.plan.degraded ? 'degraded' : 'running';
     this.options.log.info({ detail: this.plan.detail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');

@@ -104,7 +104,7 @@ describe('process collector lifecycle', () => {
     const { host, polls } = hostWith('normal', 0);
     const clock = new FakeClock();
     const sink = new RecordingSink();
-    const c = createProcessCollector(collectorOptions(host.root, clock, { ownPids: () => new Set([200]) }));
+    const c = createProcessCollector(collectorOptions(host.root, clock, { spawned: { add: () => undefined, has: (pid) => pid === 200 } }));
     await c.start?.(sink);
     host.load(polls[1] as string); // adds pid 300 whose parent is 200
     clock.tick(100);
