@@ -107,6 +107,9 @@ export class ProcessPoller {
       events.push(processTerminateEvent(gone.info, now));
     }
     if (created.length > 0) this.o.passwd.refresh();
+    // Young ones first: a parent that exec'd since the last poll must be known as its new program
+    // before its children are compared with it.
+    if (this.baselineDone) this.watchYoung(now, events);
     const yieldEvery = this.o.yieldEvery ?? 128;
     for (let i = 0; i < created.length; i++) {
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
@@ -119,10 +122,7 @@ export class ProcessPoller {
       tracked.pending = this.midExec(tracked.info);
       if (!tracked.pending) events.push(processCreateEvent(tracked.info, now));
     }
-    if (this.baselineDone) {
-      this.watchYoung(now, created, events);
-      this.sweep(now, events);
-    }
+    if (this.baselineDone) this.sweep(now, events);
     this.baselineDone = true;
     return events;
   }
@@ -138,16 +138,15 @@ export class ProcessPoller {
   }
 
   /** Rereads the program of every young process: an exec is a new ProcessCreate; a held one is released. */
-  private watchYoung(now: number, justCreated: readonly number[], events: CollectedEvent[]): void {
+  private watchYoung(now: number, events: CollectedEvent[]): void {
     const window = this.o.youngMs ?? 1000;
-    const fresh = new Set(justCreated);
     for (const pid of this.young) {
       const t = this.known.get(pid);
       if (t?.info === undefined) {
         this.young.delete(pid);
         continue;
       }
-      if (!fresh.has(pid) && this.execed(t, now, events)) continue;
+      if (this.execed(t, now, events)) continue;
       if (now - t.seenAt < window) continue;
       this.young.delete(pid);
       if (t.pending) {
