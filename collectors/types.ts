@@ -2,6 +2,7 @@
  * The collector contract. A collector observes the host and emits events; it knows nothing of the
  * pipeline, the outbox, the hub or azure-iot-device.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Clock } from '../src/clock.js';
 import type { CollectedEvent } from '../src/events/event.js';
@@ -29,8 +30,14 @@ export interface CollectorOptions {
   readonly log: Logger;
   /** The agent's version, for events that report it. */
   readonly agentVersion?: string;
-  /** pids the agent itself started (its own children are not device activity). */
-  readonly ownPids?: () => ReadonlySet<number>;
+  /** The children the agent itself spawned: register yours on spawn; observers skip these (and theirs) only. */
+  readonly spawned?: SpawnedChildren;
+}
+
+/** pids of the agent's own children, registered on spawn and forgotten shortly after they exit. */
+export interface SpawnedChildren {
+  add(child: ChildProcess): void;
+  has(pid: number): boolean;
 }
 
 /** What the collector reports about itself in the twin's reported properties. */

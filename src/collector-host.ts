@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import type { CollectedEvent } from './events/event.js';
 import { collectedEventProblem } from './events/collected-event-check.js';
 import { errorMessage } from './errors.js';
+import { SpawnedChildrenRegistry } from './spawned-children.js';
 
 export type CollectorState = CollectorStatus['state'] | 'disabled' | 'unsupported';
 export interface CollectorReport { state: CollectorState; detail?: string }
@@ -33,9 +34,6 @@ export interface CollectorHostOptions {
   /** Deadline of one stop(); default 2 s. */
   stopTimeoutMs?: number;
 }
-
-/** The agent's own children (journalctl for the Login collector) are its work, not device activity. */
-const OWN_PIDS: ReadonlySet<number> = new Set([process.pid]);
 
 interface Running {
   collector: Collector;
@@ -68,7 +66,11 @@ export class CollectorHost {
   private tempDir: Promise<string> | undefined;
   private closed = false;
 
+  /** The agent's own children (journalctl, helpers) are its work, not device activity. */
+  private readonly spawned: SpawnedChildrenRegistry;
+
   constructor(private readonly opts: CollectorHostOptions) {
+    this.spawned = new SpawnedChildrenRegistry(opts.clock);
     this.callTimeoutMs = opts.callTimeoutMs ?? 15_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 2_000;
   }
@@ -99,7 +101,7 @@ export class CollectorHost {
       const stateDir = await this.collectorDir(name, log);
       const collector = factory({
         hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion,
-        ownPids: () => OWN_PIDS,
+        spawned: this.spawned,
       });
       entry = { collector };
       this.running.set(name, entry);

@@ -174,7 +174,7 @@ export class ConnectionMonitor implements ConnectionCollector {
     if (this.owners.fdDirsDenied > 0) {
       this.warnOnce(out, 'cannot read /proc/<pid>/fd of some processes (not root): their connections carry ProcessId 0');
     }
-    const own = this.options.ownPids?.();
+    const own = this.options.spawned;
     const infos = new Map<number, ProcessInfo>();
     const now = this.options.clock.now();
     for (const { ns, row } of selected) {

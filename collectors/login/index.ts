@@ -57,6 +57,7 @@ class LoginCollector implements Collector {
         hostRoot,
         clock,
         cursor: loaded.state?.journalCursor,
+        ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
         onObservation: (obs) => this.accept([obs]),
         onProblem: (p) => {
           this.state = { state: 'degraded', detail: `${mode}: ${p}` };

@@ -1,7 +1,7 @@
 /** sshd's lines from the systemd journal: one long-running `journalctl -f -o json`, resumed from a saved cursor. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import type { Clock } from '../types.js';
+import type { Clock, SpawnedChildren } from '../types.js';
 import type { LoginObservation } from './observation.js';
 import { SSHD_PROGRAMS, parseSshdMessage } from './sshd-log-parse.js';
 import { MAX_LINE_BYTES, decodeBytes } from './text-bounds.js';
@@ -100,6 +100,8 @@ export interface JournalFollowerOptions {
   readonly onObservation: (obs: LoginObservation) => void;
   readonly onProblem: (problem: string) => void;
   readonly cursor: string | undefined;
+  /** Where journalctl is registered as the agent's own child. */
+  readonly spawned?: SpawnedChildren;
 }
 
 /** Restarts journalctl when it exits, 5 s later, doubling to at most 5 min. */
@@ -119,6 +121,7 @@ export class JournalFollower {
   start(): void {
     if (this.stopped) return;
     const child = spawn(this.opts.command, journalArgs(this.cursor, this.opts.hostRoot), { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.opts.spawned?.add(child);
     this.child = child;
     child.on('spawn', () => {
       this.running = true;

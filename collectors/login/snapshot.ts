@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { CollectedEvent, CollectorOptions } from '../types.js';
+import type { CollectedEvent, CollectorOptions, SpawnedChildren } from '../types.js';
 import type { FileMark } from './incremental-file.js';
 import { JOURNAL_MATCHES, parseJournalLine } from './journal-follower.js';
 import { LoginMerger } from './login-merge.js';
@@ -42,12 +42,12 @@ async function readWhole(path: string, kind: SourceKind, nowMs: number, session?
   return { source, observations };
 }
 
-function journalSnapshot(command: string, hostRoot: string, nowMs: number): Promise<LoginObservation[]> {
+function journalSnapshot(command: string, hostRoot: string, nowMs: number, spawned: SpawnedChildren | undefined): Promise<LoginObservation[]> {
   const args = ['--output=json', '--no-pager', '--quiet', `--lines=${SNAPSHOT_JOURNAL_LINES}`];
   if (hostRoot !== '/' && hostRoot !== '') args.push(`--root=${hostRoot}`);
   args.push(...JOURNAL_MATCHES);
   return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+    const child = execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
       if (err !== null && stdout === '') return resolve([]);
       const out: LoginObservation[] = [];
       for (const line of stdout.split('\n')) {
@@ -56,6 +56,7 @@ function journalSnapshot(command: string, hostRoot: string, nowMs: number): Prom
       }
       resolve(out);
     });
+    spawned?.add(child);
   });
 }
 
@@ -82,7 +83,7 @@ export async function snapshotLogins(options: CollectorOptions, overrides: Login
       }
     }
   }
-  if (plan.useJournal) observations.push(...(await journalSnapshot(overrides.journalctl ?? 'journalctl', options.hostRoot, nowMs)));
+  if (plan.useJournal) observations.push(...(await journalSnapshot(overrides.journalctl ?? 'journalctl', options.hostRoot, nowMs, options.spawned)));
   const users = new PasswdUsers(options.hostRoot);
   await users.refresh();
   const possible = observations.filter(hasPossibleTime);

@@ -92,6 +92,21 @@ export class ProcReader {
     }
   }
 
+  /** Executable link and command line only: the cheap check for an exec. Undefined when the process is gone. */
+  readProgram(pid: number): { readonly exe: string | undefined; readonly cmdline: string } | undefined {
+    const dir = `${this.procDir}/${pid}`;
+    const argv = this.readOptional('cmdline', `${dir}/cmdline`, (p) => this.fs.readBytes(p, MAX_COMMAND_LINE_BYTES));
+    if (argv === undefined) return undefined;
+    const exe = this.readOptional('exe', `${dir}/exe`, (p) => this.fs.readlink(p));
+    return { exe: exe === '' ? undefined : exe, cmdline: parseCmdline(argv) };
+  }
+
+  /** The executable link alone; undefined when gone or unreadable. */
+  readExe(pid: number): string | undefined {
+    const exe = this.readOptional('exe', `${this.procDir}/${pid}/exe`, (p) => this.fs.readlink(p));
+    return exe === '' ? undefined : exe;
+  }
+
   read(pid: number): ReadOutcome {
     const dir = `${this.procDir}/${pid}`;
     const statText = this.readOptional('stat', `${dir}/stat`, (p) => this.fs.readText(p, MAX_STAT_BYTES));

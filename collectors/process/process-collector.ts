@@ -1,10 +1,12 @@
-/** The Process collector: timers, modes, status and once-only problem logging around ProcessPoller. */
+/** The Process collector: mode choice (Netlink by evidence, else polling), timers, status and once-only problem logging. */
 import { join } from 'node:path';
 import type { Cancel } from '../../src/clock.js';
 import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { createNodeHostFs, errorCode, type HostFs } from './host-fs.js';
 import { PasswdCache } from './passwd.js';
 import { ProcessPoller } from './process-poller.js';
+import { kernelHasEventFilter, loadCnProc } from './cn-proc-addon.js';
+import { NetlinkWatcher } from './netlink-watcher.js';
 import { ProcReader } from './proc-reader.js';
 import { planProcessCollection, type ProcessPlan } from './settings.js';
 
@@ -12,6 +14,8 @@ export interface ProcessCollectorDeps {
   readonly fs?: HostFs;
   /** Our pid as /proc/self shows it; decides whether /proc/loadavg can guide reuse checks. */
   readonly ownPid?: number;
+  /** How long Auto and Netlink mode wait for the self-test's exec event (default 1000 ms). */
+  readonly selfTestMs?: number;
 }
 
 export class ProcessCollector implements Collector {
@@ -22,6 +26,13 @@ export class ProcessCollector implements Collector {
   private cancelTimer: Cancel | undefined;
   private inFlight: Promise<void> | undefined;
   private poller: ProcessPoller | undefined;
+  private netlink: NetlinkWatcher | undefined;
+  /** One line: which mode runs and why. */
+  private modeDetail = '';
+  /** Process_Mode 2 and the process connector cannot work: the reason. */
+  private netlinkFailure: string | undefined;
+  /** Bumped by stop(): a start still awaiting its self-test then lets go of what it opened. */
+  private generation = 0;
   private out: EventSink | undefined;
   private readonly reported = new Set<string>();
   private readonly limitations = new Set<string>();
@@ -38,42 +49,111 @@ export class ProcessCollector implements Collector {
   }
 
   async start(out: EventSink): Promise<void> {
-    if (this.poller) return;
+    if (this.poller || this.netlink) return;
     this.out = out;
     const onProblem = (what: string, path: string, err: unknown): void => this.problem(what, path, err);
     const reader = new ProcReader(this.options.hostRoot, this.fs, onProblem);
+    const passwd = new PasswdCache(join(this.options.hostRoot, 'etc', 'passwd'), this.fs, onProblem);
+    const polling = `polling every ${this.plan.intervalMs} ms`;
+    if (this.plan.requestedMode !== 'Polling') {
+      const refused = await this.startNetlink(reader, passwd);
+      if (refused === undefined) return;
+      if (this.plan.requestedMode === 'Netlink') {
+        this.netlinkFailure = `Process_Mode 2 Netlink requested but ${refused}`;
+        this.state = 'failed';
+        this.options.log.error({ reason: refused }, 'process collector: Netlink mode cannot work');
+        out.error(this.netlinkFailure);
+        return;
+      }
+      this.modeDetail = `${polling} (Process_Mode 1 Auto: ${refused})`;
+    } else {
+      this.modeDetail = polling;
+    }
     const sameNs = reader.isOwnPidNamespace(this.deps.ownPid ?? process.pid);
-    const ownPids = this.options.ownPids;
     this.poller = new ProcessPoller({
       reader,
-      passwd: new PasswdCache(join(this.options.hostRoot, 'etc', 'passwd'), this.fs, onProblem),
+      passwd,
       clock: this.options.clock,
       reuseCheck: sameNs ? 'last-pid' : 'inode',
       // Whatever /proc/loadavg says, list /proc at least once a second.
       maxQuietPolls: Math.max(0, Math.ceil(1000 / this.plan.intervalMs) - 1),
-      ...(ownPids ? { ownPids } : {}),
+      // Two polls at least, so a slow interval still rereads a young process once.
+      youngMs: Math.max(1000, 2 * this.plan.intervalMs),
+      ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
     });
-    this.state = this.plan.degraded ? 'degraded' : 'running';
-    this.options.log.info({ detail: this.plan.detail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
+    this.state = 'running';
+    this.options.log.info({ detail: this.modeDetail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
     // Baseline: processes already running at start are recorded, not reported.
     await this.runPoll();
     if (!this.poller) return;
     this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
   }
 
+  /** Netlink mode if the process connector works here; else the reason it does not. */
+  private async startNetlink(reader: ProcReader, passwd: PasswdCache): Promise<string | undefined> {
+    // Event pids are this kernel's (our pid namespace's): they name nothing in a foreign /proc.
+    if (!reader.isOwnPidNamespace(process.pid)) return `${reader.procDir} is not this process's pid namespace`;
+    const load = loadCnProc();
+    if ('reason' in load) return load.reason;
+    const filtered = kernelHasEventFilter();
+    const watcher = new NetlinkWatcher({
+      addon: load.addon, filtered, reader, passwd, clock: this.options.clock,
+      ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
+      emit: (events) => {
+        for (const e of events) this.out?.emit(e);
+      },
+    });
+    try {
+      watcher.start();
+    } catch (err) {
+      const code = errorCode(err);
+      const why = code === 'EPERM' || code === 'EACCES' ? ' (before Linux 6.6 the process connector needs root or CAP_NET_ADMIN)' : '';
+      return `process connector refused: ${err instanceof Error ? err.message : String(err)}${why}`;
+    }
+    const ms = this.deps.selfTestMs ?? 1000;
+    const generation = this.generation;
+    const works = await watcher.selfTest(ms);
+    if (generation !== this.generation) {
+      watcher.stop();
+      return undefined;
+    }
+    if (!works) {
+      watcher.stop();
+      return `process connector subscription silently ignored: no exec event for a test process within ${ms} ms (a container's user or pid namespace?)`;
+    }
+    this.netlink = watcher;
+    this.state = 'running';
+    this.modeDetail = `netlink: kernel process connector${filtered ? ', fork/exec/exit filter' : ''}, receive buffer ${watcher.receiveBufferBytes} bytes`;
+    this.options.log.info({ detail: this.modeDetail }, 'process collector started');
+    return undefined;
+  }
+
   async stop(): Promise<void> {
+    this.generation++;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.poller = undefined;
+    this.netlink?.stop();
+    this.netlink = undefined;
+    this.netlinkFailure = undefined;
     await this.inFlight;
     this.state = 'stopped';
   }
 
   status(): CollectorStatus {
     if (this.state === 'stopped') return { state: 'stopped' };
+    if (this.netlinkFailure !== undefined) return { state: 'failed', detail: this.netlinkFailure };
     if (this.listError !== undefined) return { state: 'failed', detail: this.listError };
-    const extra = [...this.limitations].join('; ');
-    return { state: this.state, detail: extra === '' ? this.plan.detail : `${this.plan.detail}; ${extra}` };
+    const notes = [...this.limitations];
+    const lost = this.netlink?.overflows ?? 0;
+    if (lost > 0) notes.unshift(`${lost} receive-buffer overflow(s): events lost, /proc rescanned`);
+    const extra = notes.join('; ');
+    return { state: this.state, detail: extra === '' ? this.modeDetail : `${this.modeDetail}; ${extra}` };
+  }
+
+  /** Receive-buffer overflows in Netlink mode (each lost an unknown number of events). */
+  get overflows(): number {
+    return this.netlink?.overflows ?? 0;
   }
 
   private tick(): void {

@@ -2,7 +2,7 @@
 import type { CollectedEvent, PayloadItem } from '../../src/events/event.js';
 import type { ProcessInfo } from './proc-reader.js';
 
-/** Polling cannot observe how a process ended (only its parent's wait() can): -1 means unknown. */
+/** Polling cannot observe how a process ended (only its parent's wait() or the kernel can): -1 means unknown. */
 export const EXIT_STATUS_UNKNOWN = -1;
 
 /** Command line plus user id: pid and parent pid are left out so repeated runs aggregate. */
@@ -30,12 +30,18 @@ export function processCreateEvent(p: ProcessInfo, time: number): CollectedEvent
   };
 }
 
-export function processTerminateEvent(p: ProcessInfo, time: number): CollectedEvent {
+/** A wait status from the kernel as a shell shows it: the exit code, or 128 + the signal that killed it. */
+export function exitStatusOf(waitStatus: number): number {
+  const signal = waitStatus & 0x7f;
+  return signal === 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
+}
+
+export function processTerminateEvent(p: ProcessInfo, time: number, exitStatus = EXIT_STATUS_UNKNOWN): CollectedEvent {
   return {
     name: 'ProcessTerminate',
     category: 'Triggered',
     eventType: 'Security',
-    payload: [{ Executable: p.executable, ProcessId: p.pid, ExitStatus: EXIT_STATUS_UNKNOWN }],
+    payload: [{ Executable: p.executable, ProcessId: p.pid, ExitStatus: exitStatus }],
     time,
     payloadSchemaVersion: '1.0',
     aggregationKey: aggregationKey('ProcessTerminate', p),

@@ -1,5 +1,5 @@
 /** One poll of /proc: list pids, recheck the few that may have been reused, read only new ones. */
-import type { Clock, CollectedEvent } from '../types.js';
+import type { Clock, CollectedEvent, SpawnedChildren } from '../types.js';
 import type { PasswdCache } from './passwd.js';
 import { diffProcesses, inCyclicRange } from './process-diff.js';
 import { processCreateEvent, processTerminateEvent } from './process-events.js';
@@ -19,7 +19,13 @@ interface Tracked {
   readonly startTime: number;
   ino?: number;
   /** Undefined for processes we do not report (kernel threads, the agent's own children). */
-  readonly info?: ProcessInfo;
+  info?: ProcessInfo;
+  /** Clock time of the poll that first listed it. */
+  readonly seenAt: number;
+  /** Spawned by the agent, or a descendant of such a child: never reported. */
+  readonly own?: boolean;
+  /** Its ProcessCreate is held back: it still ran its parent's program (forked, not yet exec'd). */
+  pending?: boolean;
 }
 
 export interface PollerOptions {
@@ -27,7 +33,8 @@ export interface PollerOptions {
   readonly passwd: PasswdCache;
   readonly clock: Clock;
   readonly reuseCheck: ReuseCheck;
-  readonly ownPids?: () => ReadonlySet<number>;
+  /** The agent's own children: they and their descendants are not reported. */
+  readonly spawned?: SpawnedChildren;
   /** Let the event loop run after this many new pids (a burst of forks must not block the agent). */
   readonly yieldEvery?: number;
   /**
@@ -35,7 +42,20 @@ export interface PollerOptions {
    * (default 9: at 100 ms, /proc is listed at least once a second whatever loadavg says).
    */
   readonly maxQuietPolls?: number;
+  /**
+   * How long a new process is watched for an exec (default 1000 ms): its program is reread every
+   * poll, and a child still running its parent's program is reported only once it exec'd or the
+   * window ends, so a child listed between fork and exec is not reported as its parent.
+   */
+  readonly youngMs?: number;
+  /** Known processes whose executable link is reread per listing poll, round robin (default 16): a late exec. */
+  readonly sweepPerPoll?: number;
 }
+
+/** Replacing a running binary (an upgrade) adds this to the exe link; that is not an exec. */
+const DELETED_SUFFIX = ' (deleted)';
+const sameExe = (a: string, b: string): boolean => (a.endsWith(DELETED_SUFFIX) ? a.slice(0, -DELETED_SUFFIX.length) : a)
+  === (b.endsWith(DELETED_SUFFIX) ? b.slice(0, -DELETED_SUFFIX.length) : b);
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -48,6 +68,10 @@ export class ProcessPoller {
   /** Read by quiet() for the poll() that follows it, so loadavg is read once per tick. */
   private pending: TaskCounters | undefined;
   private quietPolls = 0;
+  /** Pids still inside their young window. */
+  private readonly young = new Set<number>();
+  /** Round-robin queue of known pids for the late-exec sweep. */
+  private sweepQueue: number[] = [];
 
   constructor(private readonly o: PollerOptions) {}
 
@@ -76,21 +100,99 @@ export class ProcessPoller {
     const events: CollectedEvent[] = [];
     for (const gone of terminated) {
       this.known.delete(gone.pid);
-      if (gone.info) events.push(processTerminateEvent(gone.info, now));
+      this.young.delete(gone.pid);
+      if (!gone.info) continue;
+      // Held back and gone before it exec'd: what it ran is all there is to report, late rather than never.
+      if (gone.pending) events.push(processCreateEvent(gone.info, gone.seenAt));
+      events.push(processTerminateEvent(gone.info, now));
     }
     if (created.length > 0) this.o.passwd.refresh();
-    const own = created.length > 0 ? this.o.ownPids?.() : undefined;
+    // Young ones first: a parent that exec'd since the last poll must be known as its new program
+    // before its children are compared with it.
+    if (this.baselineDone) this.watchYoung(now, events);
     const yieldEvery = this.o.yieldEvery ?? 128;
     for (let i = 0; i < created.length; i++) {
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const pid = created[i] as number;
-      const tracked = this.track(pid, own);
+      const tracked = this.track(pid, now);
       if (tracked === undefined) continue;
       this.known.set(pid, tracked);
-      if (this.baselineDone && tracked.info) events.push(processCreateEvent(tracked.info, now));
+      if (!this.baselineDone || !tracked.info) continue;
+      this.young.add(pid);
+      tracked.pending = this.midExec(tracked.info);
+      if (!tracked.pending) events.push(processCreateEvent(tracked.info, now));
     }
+    if (this.baselineDone) this.sweep(now, events);
     this.baselineDone = true;
     return events;
+  }
+
+  /**
+   * Still running its parent's program (listed between fork and exec), or caught inside execve
+   * (argv not yet set up, so the command line reads empty): what it runs is not known yet.
+   */
+  private midExec(info: ProcessInfo): boolean {
+    if (info.state !== 'Z' && info.commandLine === `[${info.comm}]`) return true;
+    const parent = this.known.get(info.ppid)?.info;
+    return parent !== undefined && sameExe(parent.executable, info.executable) && parent.commandLine === info.commandLine;
+  }
+
+  /** Rereads the program of every young process: an exec is a new ProcessCreate; a held one is released. */
+  private watchYoung(now: number, events: CollectedEvent[]): void {
+    const window = this.o.youngMs ?? 1000;
+    for (const pid of this.young) {
+      const t = this.known.get(pid);
+      if (t?.info === undefined) {
+        this.young.delete(pid);
+        continue;
+      }
+      if (this.execed(t, now, events)) continue;
+      if (now - t.seenAt < window) continue;
+      this.young.delete(pid);
+      if (t.pending) {
+        t.pending = false;
+        events.push(processCreateEvent(t.info, t.seenAt));
+      }
+    }
+  }
+
+  /** A few known processes per listing, round robin: their exe link tells of an exec long after the start. */
+  private sweep(now: number, events: CollectedEvent[]): void {
+    let budget = this.o.sweepPerPoll ?? 16;
+    if (budget <= 0) return;
+    if (this.sweepQueue.length === 0) this.sweepQueue = [...this.known.keys()];
+    while (budget-- > 0) {
+      const pid = this.sweepQueue.pop();
+      if (pid === undefined) return;
+      const t = this.known.get(pid);
+      if (t?.info !== undefined && !this.young.has(pid)) this.execed(t, now, events, true);
+    }
+  }
+
+  /**
+   * True when the process now runs another program than recorded (an exec, with or without a fork):
+   * the record is reread and a ProcessCreate emitted for the new program.
+   */
+  private execed(t: Tracked, now: number, events: CollectedEvent[], exeOnly = false): boolean {
+    const info = t.info;
+    if (info === undefined) return false;
+    const { reader } = this.o;
+    const program = exeOnly ? { exe: reader.readExe(t.pid), cmdline: '' } : reader.readProgram(t.pid);
+    if (program === undefined) return false;
+    const exeMoved = program.exe !== undefined && !sameExe(program.exe, info.executable);
+    const argvMoved = program.cmdline !== '' && program.cmdline !== info.commandLine;
+    // Only a process that still ran its parent's program may change argv alone without it being setproctitle().
+    if (!exeMoved && !(argvMoved && (t.pending === true || program.exe === undefined))) return false;
+    const outcome = reader.read(t.pid);
+    if (outcome.kind !== 'process' || outcome.info.startTime !== t.startTime) return false;
+    const userName = this.o.passwd.lookup(outcome.info.uid);
+    const wasPending = t.pending === true;
+    t.info = userName === undefined ? outcome.info : { ...outcome.info, userName };
+    this.young.add(t.pid);
+    // Caught inside this very execve: hold on until argv is there.
+    t.pending = this.midExec(t.info);
+    if (!t.pending) events.push(processCreateEvent(t.info, wasPending ? t.seenAt : now));
+    return true;
   }
 
   /**
@@ -101,7 +203,7 @@ export class ProcessPoller {
    * an exit here can be masked by a start elsewhere, hence the periodic listing (maxQuietPolls).
    */
   quiet(): boolean {
-    if (this.o.reuseCheck !== 'last-pid') return false;
+    if (this.o.reuseCheck !== 'last-pid' || this.young.size > 0) return false;
     const now = this.pending ?? this.o.reader.taskCounters();
     this.pending = now;
     const prev = this.listedWith;
@@ -135,17 +237,18 @@ export class ProcessPoller {
     return rechecked;
   }
 
-  private track(pid: number, own: ReadonlySet<number> | undefined): Tracked | undefined {
+  private track(pid: number, seenAt: number): Tracked | undefined {
     // Inode first: if the pid is reused right after, the next poll sees a different inode.
     const ino = this.o.reuseCheck === 'inode' ? this.o.reader.dirIno(pid) : undefined;
     const outcome = this.o.reader.read(pid);
     if (outcome.kind === 'gone') return undefined;
-    const base: Tracked = { pid, startTime: outcome.kind === 'process' ? outcome.info.startTime : outcome.startTime };
+    const base: Tracked = { pid, startTime: outcome.kind === 'process' ? outcome.info.startTime : outcome.startTime, seenAt };
     if (ino !== undefined) base.ino = ino;
     if (outcome.kind === 'kernel-thread') return base;
     const { info } = outcome;
-    // The agent's own children (and theirs) are not device activity.
-    if (own && (own.has(pid) || own.has(info.ppid))) return base;
+    // The agent's own children, and theirs (a helper's shell pipeline), are its work, not device activity.
+    const spawned = this.o.spawned;
+    if (spawned?.has(pid) || spawned?.has(info.ppid) || this.known.get(info.ppid)?.own === true) return { ...base, own: true };
     const userName = this.o.passwd.lookup(info.uid);
     return { ...base, info: userName === undefined ? info : { ...info, userName } };
   }

@@ -10,13 +10,7 @@ const MODES: Readonly<Record<string, ProcessMode>> = { '1': 'Auto', '2': 'Netlin
 
 export interface ProcessPlan {
   readonly requestedMode: ProcessMode;
-  /** Only polling exists in this build: no native addon for the kernel's process connector. */
-  readonly runningMode: 'Polling';
   readonly intervalMs: number;
-  /** Netlink was demanded explicitly and could not be honoured. */
-  readonly degraded: boolean;
-  /** One line for status(): which mode runs and why. */
-  readonly detail: string;
 }
 
 function numberSetting(value: string | number | boolean | undefined): number | undefined {
@@ -25,23 +19,11 @@ function numberSetting(value: string | number | boolean | undefined): number | u
   return undefined;
 }
 
-export function planProcessCollection(settings: CollectorSettings, processConnectorAvailable = false): ProcessPlan {
+/** Which mode was asked for and the polling period; which mode runs is decided at start, by evidence. */
+export function planProcessCollection(settings: CollectorSettings): ProcessPlan {
   const rawMode = settings['Process_Mode'];
   const requestedMode = MODES[String(rawMode ?? 1)] ?? 'Auto';
   const us = numberSetting(settings['Process_PollingInterval']);
   const intervalUs = us !== undefined && us > 0 ? us : DEFAULT_POLLING_INTERVAL_US;
-  const intervalMs = Math.max(MIN_POLLING_INTERVAL_MS, intervalUs / 1000);
-  const polling = `polling every ${intervalMs} ms`;
-  const noConnector = processConnectorAvailable ? '' : 'process connector not available in this build';
-  if (requestedMode === 'Polling') return { requestedMode, runningMode: 'Polling', intervalMs, degraded: false, detail: polling };
-  if (requestedMode === 'Auto') {
-    return { requestedMode, runningMode: 'Polling', intervalMs, degraded: false, detail: `${polling} (Process_Mode 1 Auto: ${noConnector})` };
-  }
-  return {
-    requestedMode,
-    runningMode: 'Polling',
-    intervalMs,
-    degraded: true,
-    detail: `${polling}: Process_Mode 2 Netlink requested but ${noConnector}`,
-  };
+  return { requestedMode, intervalMs: Math.max(MIN_POLLING_INTERVAL_MS, intervalUs / 1000) };
 }

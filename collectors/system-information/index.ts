@@ -1,17 +1,13 @@
 /** SystemInformation: OS, memory and hardware facts from the systeminformation package, at low priority. */
 import type { Collector, CollectorFactory, EventSink } from '../types.js';
-import { systemInformationPayload, type HardwareOverrides, type HostFacts } from './parse.js';
+import { readHostFacts } from './host-facts.js';
+import { systemInformationPayload, type HardwareOverrides } from './parse.js';
 
 const OVERRIDE_KEYS = ['HardwareVendor', 'HardwareModel', 'HardwareSerialNumber', 'FirmwareVendor', 'FirmwareVersion'] as const;
 
-/** systeminformation is loaded on the first collection only (about 5 MB the agent need not hold before then). */
-export async function readHostFacts(): Promise<HostFacts> {
-  const { default: si } = await import('systeminformation');
-  const [os, mem, bios, system, blockDevices] = await Promise.all([si.osInfo(), si.mem(), si.bios(), si.system(), si.blockDevices().catch(() => [])]);
-  return { os, mem, bios, system, blockDevices };
-}
+export { readHostFacts } from './host-facts.js';
 
-export const createSystemInformationCollector: CollectorFactory = ({ clock, settings, agentVersion = '0.0.0' }) => {
+export const createSystemInformationCollector: CollectorFactory = ({ clock, settings, agentVersion = '0.0.0', spawned }) => {
   let stopped = false;
   let failure: string | undefined;
   const overrides: HardwareOverrides = {};
@@ -24,7 +20,7 @@ export const createSystemInformationCollector: CollectorFactory = ({ clock, sett
     async collect(out: EventSink) {
       if (stopped) return;
       try {
-        const facts = await readHostFacts();
+        const facts = await readHostFacts(spawned);
         failure = undefined;
         out.emit({
           name: 'SystemInformation', category: 'Periodic', eventType: 'Security', time: clock.now(),

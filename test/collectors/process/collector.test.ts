@@ -41,7 +41,7 @@ describe('Process_Mode and Process_PollingInterval', () => {
     expect(planProcessCollection({ Process_PollingInterval: 1 }).intervalMs).toBe(10);
   });
 
-  it('runs polling in every mode and says which in status, degraded only when Netlink was demanded', async () => {
+  it('polls a foreign /proc in every mode and says which in status, failed only when Netlink was demanded', async () => {
     const { host } = hostWith('normal', 0);
     const status = async (mode: number) => {
       const c = createProcessCollector(collectorOptions(host.root, new FakeClock(), { settings: { Process_Mode: mode } }));
@@ -50,12 +50,10 @@ describe('Process_Mode and Process_PollingInterval', () => {
       await c.stop();
       return s;
     };
+    const foreign = `${join(host.root, 'proc')} is not this process's pid namespace`;
     expect(await status(3)).toEqual({ state: 'running', detail: 'polling every 100 ms' });
-    expect(await status(1)).toEqual({ state: 'running', detail: 'polling every 100 ms (Process_Mode 1 Auto: process connector not available in this build)' });
-    expect(await status(2)).toEqual({
-      state: 'degraded',
-      detail: 'polling every 100 ms: Process_Mode 2 Netlink requested but process connector not available in this build',
-    });
+    expect(await status(1)).toEqual({ state: 'running', detail: `polling every 100 ms (Process_Mode 1 Auto: ${foreign})` });
+    expect(await status(2)).toEqual({ state: 'failed', detail: `Process_Mode 2 Netlink requested but ${foreign}` });
   });
 });
 
@@ -104,7 +102,7 @@ describe('process collector lifecycle', () => {
     const { host, polls } = hostWith('normal', 0);
     const clock = new FakeClock();
     const sink = new RecordingSink();
-    const c = createProcessCollector(collectorOptions(host.root, clock, { ownPids: () => new Set([200]) }));
+    const c = createProcessCollector(collectorOptions(host.root, clock, { spawned: { add: () => undefined, has: (pid) => pid === 200 } }));
     await c.start?.(sink);
     host.load(polls[1] as string); // adds pid 300 whose parent is 200
     clock.tick(100);

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "cn_proc",
+      "sources": ["src/cn_proc.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

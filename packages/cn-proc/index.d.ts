@@ -1,0 +1,11 @@
+/** Opaque subscription handle. */
+export type CnProcHandle = object & { readonly __cnProc: unique symbol };
+/**
+ * Subscribes to fork, exec and exit events. `records` holds 6 int32 per event:
+ * [kind (1 fork, 2 exec, 3 exit), tgid, parent tgid (fork) | wait status (exit), exit signal (exit), argv offset, argv length (exec: /proc/<pid>/cmdline read when the event arrived, in `argv`; -1 when already gone)].
+ * `overflows` counts receive-buffer overflows (ENOBUFS: events were lost) since the last call.
+ * `filtered`: send Linux 6.6's 8-byte filter (fork|exec|exit only); older kernels need the 4-byte form.
+ */
+export function open(callback: (records: Buffer, overflows: number, argv: Buffer) => void, receiveBufferBytes: number, filtered: boolean): CnProcHandle;
+export function close(handle: CnProcHandle): void;
+export function receiveBufferBytes(handle: CnProcHandle): number;
