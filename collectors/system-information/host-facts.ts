@@ -1,7 +1,8 @@
 /**
  * systeminformation runs helper commands (lsblk, dmidecode, ...) from whatever process calls it. It runs
  * here in a child Node process registered as the agent's own, so those helpers are its descendants and the
- * process collector leaves them out without hiding anything else the host (or a gateway) spawns.
+ * process collector leaves them out without hiding anything else the host (or a gateway) spawns. It gets the
+ * agent's own Node flags (under the unit's MemoryDenyWriteExecute a JIT-enabled Node would abort).
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -18,7 +19,7 @@ const HELPER_TIMEOUT_MS = 60_000;
 export function readHostFacts(spawned?: SpawnedChildren): Promise<HostFacts> {
   const siPath = createRequire(import.meta.url).resolve('systeminformation');
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['-e', HELPER, siPath], { maxBuffer: 16 * 1024 * 1024, timeout: HELPER_TIMEOUT_MS }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [...process.execArgv, '-e', HELPER, siPath], { maxBuffer: 16 * 1024 * 1024, timeout: HELPER_TIMEOUT_MS }, (err, stdout, stderr) => {
       if (err) return reject(new Error(stderr.trim() || err.message));
       try {
         resolve(JSON.parse(stdout) as HostFacts);

@@ -80,7 +80,8 @@ describe('the unit grants only what it names', () => {
     expect(value('Restart')).toEqual(['on-failure']);
     expect(value('RestartPreventExitStatus')).toEqual(['2']);
     expect(value('ExecStart')).toEqual(['/usr/bin/iot-micro-agent run --config /etc/iot-micro-agent/config.json']);
-    expect(value('MemoryDenyWriteExecute')).toEqual([]);
+    // The launcher's --lite-mode runs V8 without its JIT, so no page needs to be writable and executable.
+    expect(value('MemoryDenyWriteExecute')).toEqual(['true']);
     // These would hide the processes and sockets the agent watches.
     for (const key of ['ProtectProc', 'ProcSubset', 'PrivateUsers']) expect(value(key)).toEqual([]);
   });
