@@ -15,7 +15,8 @@ const SPAWNER = `
       // A shell loop forks /bin/true far faster than Node's spawn; each batch is a few dozen processes.
       const n = Math.min(due - started, 50);
       started += n; inFlight++;
-      const c = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt ' + n + ' ]; do /bin/true; i=$((i+1)); done'], { stdio: 'ignore' });
+      // A distinct argument per process, so the agent cannot fold them into one aggregated event.
+      const c = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt ' + n + ' ]; do /bin/true storm-' + process.pid + '-' + started + '-$i; i=$((i+1)); done'], { stdio: 'ignore' });
       c.on('error', () => { inFlight--; started -= n; });
       c.on('exit', () => { inFlight--; });
     }
