@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { sleep, waitUntil } from '../support/twin-push.js';
 
 const CLI = packageFile('dist', 'src', 'cli.js');
 const SECONDS = 10;
+// Started as the launcher starts it: with the Node flags of the CLI's shebang line.
+const LAUNCHER_FLAGS = (readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
 let dir: string;
 let hub: SimulatedHub;
 
@@ -45,7 +48,7 @@ describe('a process and connection storm', () => {
       connectionStringFile: cs, trustedCaFile: hub.caFile, stateDir: join(dir, 'state'), logLevel: 'warn',
       twinDefaults: { CollectorsCore_PriorityIntervals: '3s,4s,5s', SBoM_Disabled: true, Baseline_Disabled: true },
     }));
-    const agent = spawn(process.execPath, [CLI, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const agent = spawn(process.execPath, [...LAUNCHER_FLAGS, CLI, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'ignore'] });
     const pid = agent.pid ?? 0;
     const storm = { stop: (): void => undefined };
     try {
