@@ -50,7 +50,8 @@ describe('an agent killed with SIGKILL mid-stream', () => {
         + `(${heldIds.size} events, ${heldHits} hits); after restart received ${received.hits - receivedBeforeKill.hits} more; `
         + `lost in memory (not yet in the outbox) ${producedAtKill - received.hits}; held events already received ${heldAndAlreadyReceived}`);
       expect(missing()).toEqual([]);
-      expect(received.hits - receivedBeforeKill.hits).toBe(heldHits - hitsAmong(held, receivedBeforeKill.ids));
+      // Everything the outbox held arrives; the aggregators' checkpoint may bring back a few hits more.
+      expect(received.hits - receivedBeforeKill.hits).toBeGreaterThanOrEqual(heldHits - hitsAmong(held, receivedBeforeKill.ids));
       expect(received.duplicateMessages).toBeLessThanOrEqual(1);
       // Only what the pipeline had not yet packed (at most about one 1 s interval of the stream) may die with the process.
       expect(producedAtKill - received.hits).toBeGreaterThanOrEqual(0);
