@@ -110,26 +110,19 @@ export class Delivery {
     this.abandonInFlight?.(new ConnectionLostError());
   }
 
-  /**
-   * Resolves true once every message in the outbox now has left it (sent, or set aside), false if `timeoutMs`
-   * passes first. Messages appended meanwhile are not waited for: under a storm of events the outbox never
-   * empties, and a twin change must not wait its whole timeout for it.
-   */
+  /** Resolves true once the outbox is empty, false if `timeoutMs` passes first. */
   drain(timeoutMs: number): Promise<boolean> {
-    const target = removedSoFar(this.opts.outbox) + this.opts.outbox.pending;
     if (this.opts.outbox.pending === 0) return Promise.resolve(true);
     this.kick();
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         cancel();
-        this.drainWaiters.delete(onChange);
+        this.drainWaiters.delete(onEmpty);
         resolve(ok);
       };
-      const onChange = (): void => {
-        if (this.opts.outbox.pending === 0 || removedSoFar(this.opts.outbox) >= target) done(true);
-      };
+      const onEmpty = (): void => done(true);
       const cancel = this.opts.clock.setTimeout(() => done(false), timeoutMs);
-      this.drainWaiters.add(onChange);
+      this.drainWaiters.add(onEmpty);
     });
   }
 
@@ -255,14 +248,8 @@ export class Delivery {
 
   private onOutboxChange(): void {
     this.changed = true;
-    for (const w of [...this.drainWaiters]) w();
+    if (this.opts.outbox.pending === 0) for (const w of [...this.drainWaiters]) w();
     // New messages end an idle wait; a backoff wait is only ended by kick().
     if (this.state === 'idle') this.wakeUp();
   }
-}
-
-/** Messages that have left the outbox since it was opened, by any way out. */
-function removedSoFar(outbox: Outbox): number {
-  const s = outbox.stats();
-  return s.acked + s.droppedBySize + s.droppedByAge + s.deadLettered + s.unreadableSkipped;
 }
