@@ -192,12 +192,14 @@ export class Delivery {
   }
 
   /**
-   * Permanent (retryable false) at once; otherwise an attempt on this message counts unless the link was
-   * simply offline or the hub did not answer in time, and enough of them in a row mean the hub refuses it.
+   * Permanent (retryable false) at once. Otherwise a failure of this send (IoT Hub answers a publish it
+   * refuses by closing the connection) counts against the message, and enough of them in a row mean the hub
+   * refuses it; an outage (offline, refused credentials, throttling, no answer in time) never does.
    */
   private refusedForGood(err: unknown, seq: number): boolean {
     if (err instanceof AgentError && !err.retryable) return true;
     if (err instanceof NotConnectedError || err instanceof TimeoutError) return false;
+    if (err instanceof Error && OUTAGE_ERRORS.has(err.name)) return false;
     if (this.attempts.seq !== seq) this.attempts = { seq, count: 0 };
     return ++this.attempts.count >= this.maxAttempts;
   }
@@ -253,3 +255,7 @@ export class Delivery {
     if (this.state === 'idle') this.wakeUp();
   }
 }
+
+/** Errors of azure-iot-common that say the hub or the link is unavailable, whatever message is sent. */
+const OUTAGE_ERRORS = new Set(['UnauthorizedError', 'NotConnectedError', 'TimeoutError', 'ThrottlingError', 'IotHubQuotaExceededError',
+  'ServiceUnavailableError', 'InternalServerError', 'DeviceNotFoundError', 'IotHubNotFoundError', 'SecurityDeviceError']);

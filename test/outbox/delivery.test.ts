@@ -182,6 +182,23 @@ describe('Delivery', () => {
     await delivery.stop();
   });
 
+  it('never sets a message aside for an outage: refused credentials are the link failure, not the message one', async () => {
+    let refuse = true;
+    const got: string[] = [];
+    const { clock, outbox, delivery } = setup(async (b) => {
+      got.push(b.toString());
+      if (refuse) throw Object.assign(new Error('mqtt.js returned Connection refused: Not authorized error'), { name: 'UnauthorizedError' });
+    });
+    await outbox.append(Buffer.from('m'));
+    await clock.advance(120_000);
+    expect(got.length).toBeGreaterThan(3);
+    expect(outbox.stats().deadLettered).toBe(0);
+    refuse = false;
+    await clock.advance(31_000);
+    expect(outbox.stats()).toMatchObject({ acked: 1, deadLettered: 0 });
+    await delivery.stop();
+  });
+
   it('fails the send in flight when the connection is lost, counting it, and ignores its late result', async () => {
     const pending: (() => void)[] = [];
     const got: string[] = [];
