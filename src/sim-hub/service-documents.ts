@@ -87,13 +87,7 @@ export function moduleTwinJson(
     moduleId: record.moduleId,
     etag: twinEtag(record, versions),
     deviceEtag: etagOf(device.generationId, device.revision),
-    status: 'enabled',
-    statusUpdateTime: NEVER,
-    connectionState: activity.connected ? 'Connected' : 'Disconnected',
-    lastActivityTime: activity.lastActivityTime,
-    cloudToDeviceMessageCount: 0,
-    authenticationType: 'sas',
-    x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
+    ...twinState(activity),
     version: versions.desired + versions.reported,
     properties: { desired: twin.desired, reported: twin.reported },
   };
@@ -105,6 +99,17 @@ export function deviceTwinJson(record: IdentityRecord, activity: Activity): Reco
     deviceId: record.deviceId,
     etag: etagOf(record.generationId, record.revision),
     deviceEtag: etagOf(record.generationId, record.revision),
+    ...twinState(activity),
+    version: 1,
+    tags: {},
+    properties: { desired: { $version: 1 }, reported: { $version: 1 } },
+    capabilities: { iotEdge: false },
+  };
+}
+
+/** What a device and a module twin both say of an identity's state in the simulated hub. */
+function twinState(activity: Activity): Record<string, unknown> {
+  return {
     status: 'enabled',
     statusUpdateTime: NEVER,
     connectionState: activity.connected ? 'Connected' : 'Disconnected',
@@ -112,9 +117,5 @@ export function deviceTwinJson(record: IdentityRecord, activity: Activity): Reco
     cloudToDeviceMessageCount: 0,
     authenticationType: 'sas',
     x509Thumbprint: { primaryThumbprint: null, secondaryThumbprint: null },
-    version: 1,
-    tags: {},
-    properties: { desired: { $version: 1 }, reported: { $version: 1 } },
-    capabilities: { iotEdge: false },
   };
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { expectGolden, expectSampleEvent } from '../../support/golden.js';
 import { toWireEvent } from '../../../src/events/envelope.js';
 import { describe, expect, it } from 'vitest';
 import { createConnectionMonitor, readSocketsOnce } from '../../../collectors/connection/index.js';
@@ -14,23 +14,15 @@ async function runCase(name: string, settings: Record<string, string | number | 
   return { collector, sink };
 }
 
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+/** Golden file of a fixture case: compared, written only with UPDATE_GOLDEN=1; a missing one fails. */
+const expectCase = (name: string, actual: unknown): void => expectGolden(join(FIXTURES, name, 'expected.json'), actual);
 
-/** Golden file: rewritten only with UPDATE_GOLDEN=1, otherwise compared; a missing one fails. */
-function expectGolden(name: string, actual: unknown): void {
-  const file = join(FIXTURES, name, 'expected.json');
-  if (UPDATE) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
-  expect(existsSync(file), `${file} is missing: UPDATE_GOLDEN=1 writes it`).toBe(true);
-  expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
-}
-
-const SAMPLE = resolve(import.meta.dirname, '../../../collectors/connection/sample-event.json');
 const SAMPLE_ID = '9d7cda44-9de6-45a3-a04b-256cf5cbf73b';
 
 describe('connection collector on fixture trees', () => {
   it('reports IPv4, IPv6, mapped and UDP connections with direction and owner, as in expected.json', async () => {
     const { sink } = await runCase('host-tables', { NetworkActivity_Devices: 'eth0' });
-    expectGolden('host-tables', sink.events.map((e) => ({ name: e.name, key: e.aggregationKey, payload: e.payload })));
+    expectCase('host-tables', sink.events.map((e) => ({ name: e.name, key: e.aggregationKey, payload: e.payload })));
     const byPort = new Map(sink.named('ConnectionCreate').map((e) => [e.payload[0]?.['LocalPort'], e.payload[0]]));
     expect(byPort.get('22')).toMatchObject({ Direction: 'In', ProcessId: 100, Executable: '/usr/sbin/sshd', RemotePort: '51000' });
     expect(byPort.get('40000')).toMatchObject({ Direction: 'Out', ProcessId: 200, CommandLine: 'curl https://203.0.113.5/' });
@@ -39,7 +31,8 @@ describe('connection collector on fixture trees', () => {
     expect(byPort.get('5683')).toMatchObject({ Protocol: 'UDP', Direction: 'In', RemoteAddress: 'fd00::77' });
     // the README's sample comes from this fixture, never from the machine running the tests
     const curl = sink.named('ConnectionCreate').find((e) => e.payload[0]?.['LocalPort'] === '40000');
-    if (UPDATE && curl) writeFileSync(SAMPLE, `${JSON.stringify(toWireEvent(curl, SAMPLE_ID), null, 2)}\n`);
+    expect(curl).toBeDefined();
+    if (curl) expectSampleEvent('connection', toWireEvent(curl, SAMPLE_ID), 'exact');
   });
 
   it('writes an IPv4-mapped IPv6 connection with plain IPv4 addresses', async () => {
@@ -131,7 +124,7 @@ describe('connection collector on fixture trees', () => {
 
   it('reads a container namespace once through one of its processes and matches its own eth0', async () => {
     const { sink } = await runCase('container-netns', { NetworkActivity_Devices: 'eth0' });
-    expectGolden('container-netns', sink.events.map((e) => ({ name: e.name, key: e.aggregationKey, payload: e.payload })));
+    expectCase('container-netns', sink.events.map((e) => ({ name: e.name, key: e.aggregationKey, payload: e.payload })));
     const conns = sink.named('ConnectionCreate').map((e) => e.payload[0]);
     expect(conns).toHaveLength(2);
     expect(conns.find((p) => p?.['Direction'] === 'In')).toMatchObject({ LocalAddress: '172.17.0.2', LocalPort: '3000', ProcessId: 700 });
