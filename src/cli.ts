@@ -20,6 +20,9 @@ Usage:
                                                set up the module on a hub's devices (see iot-micro-agent hub --help)
   iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
                                                write the connection string (stdin by default) mode 0600, owned by the service user
+  iot-micro-agent edge analyze [--manifest FILE] [--json]
+                                               flag risky IoT Edge module settings in a deployment manifest, or in the
+                                               running containers (exit 0 none, 1 findings, 2 unreadable manifest)
   iot-micro-agent --help | --version
 
 Environment:
@@ -50,6 +53,7 @@ async function dispatch(argv: string[]): Promise<number> {
     sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,
     hub: async () => async (args: string[]) => (await import('./fleet/hub-command.js')).hubCommand(args),
     provision: async () => (await import('./cli/provision-command.js')).provisionCommand,
+    edge: async () => (await import('./edge/analyze-command.js')).edgeCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);
