@@ -14,6 +14,8 @@ export type RuleKind =
   | { readonly kind: 'host-mode'; readonly field: string }
   /** `paths` match exactly (or anything under them with `under`), `underPaths` themselves and anything under them. */
   | { readonly kind: 'bind'; readonly paths: readonly string[]; readonly under: boolean; readonly underPaths?: readonly string[];
+      /** Also a bind of a directory above one of `paths` (binding `/` or `/var/run` reaches the socket too). */
+      readonly ancestors?: boolean;
       readonly exemptTargets?: readonly string[]; readonly exemptModules?: Readonly<Record<string, readonly string[]>> }
   | { readonly kind: 'security-opt'; readonly option: string }
   | { readonly kind: 'non-empty'; readonly fields: readonly string[] }
@@ -118,10 +120,14 @@ function evaluateRule(rule: RuleKind, spec: ModuleSpec): string[] {
       return stringField(hc, rule.field)?.toLowerCase() === 'host' ? [`HostConfig.${rule.field} is "host"`] : [];
     case 'bind': {
       const exempt = new Set([...(rule.exemptTargets ?? []), ...(rule.exemptModules?.[spec.name] ?? [])]);
+      const shown = (b: BindSeen): string => `binds ${b.source} at ${b.target}${b.readOnly ? ' (read-only)' : ' (read-write)'}`;
       return hostBinds(hc)
         .filter((b) => !exempt.has(b.target))
-        .filter((b) => rule.paths.some((p) => (rule.under ? isUnder(b.source, p) : b.source === p)) || (rule.underPaths ?? []).some((p) => isUnder(b.source, p)))
-        .map((b) => `binds ${b.source} at ${b.target}${b.readOnly ? ' (read-only)' : ' (read-write)'}`);
+        .flatMap((b) => {
+          if (rule.paths.some((p) => (rule.under ? isUnder(b.source, p) : b.source === p)) || (rule.underPaths ?? []).some((p) => isUnder(b.source, p))) return [shown(b)];
+          const reached = rule.ancestors === true ? rule.paths.find((p) => isUnder(p, b.source)) : undefined;
+          return reached !== undefined ? [`${shown(b)}, which holds ${reached}`] : [];
+        });
     }
     case 'security-opt':
       return stringList(hc, 'SecurityOpt')

@@ -10,7 +10,7 @@ function ruleText(rule: RuleKind): string {
     case 'bind': {
       const paths = [...rule.paths.map((p) => (rule.under ? `${p} or below` : p)), ...(rule.underPaths ?? []).map((p) => `${p} or below`)];
       const exempt = [...(rule.exemptTargets ?? []), ...Object.entries(rule.exemptModules ?? {}).map(([m, t]) => `${t.join(', ')} in ${m}`)];
-      return `a bind (Binds or Mounts) of ${paths.join(', ')}${exempt.length > 0 ? `; not at ${exempt.join(', ')}` : ''}`;
+      return `a bind (Binds or Mounts) of ${paths.join(', ')}${rule.ancestors === true ? ', or of a directory above them' : ''}${exempt.length > 0 ? `; not at ${exempt.join(', ')}` : ''}`;
     }
     case 'security-opt': return `HostConfig.SecurityOpt has ${rule.option}=unconfined`;
     case 'non-empty': return `HostConfig.${rule.fields.join(' or ')} not empty`;

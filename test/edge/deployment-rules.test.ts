@@ -42,6 +42,14 @@ describe('the deployment rules', () => {
       .toEqual(['binds /proc at /host/proc (read-only)']);
   });
 
+  it('see the engine socket behind a bind of / or /var/run, read-only or not', () => {
+    expect(analyzeModules([spec('m', { Binds: ['/:/host:ro'] })]).map((f) => `${f.ruleId} ${f.detail}`)).toEqual([
+      'EDGE-DOCKER-SOCKET binds / at /host (read-only), which holds /var/run/docker.sock',
+      'EDGE-SENSITIVE-BIND binds / at /host (read-only)',
+    ]);
+    expect(ids([spec('m', { Binds: ['/var/run:/run-host'] })])).toEqual(['EDGE-DOCKER-SOCKET', 'EDGE-SENSITIVE-BIND']);
+  });
+
   it('flag restart policy never only on the Edge runtime and security modules', () => {
     expect(ids([{ ...spec('sensor', {}), restartPolicy: 'never' }])).toEqual([]);
     expect(ids([{ ...spec('edgeHub', {}), restartPolicy: 'Never' }])).toEqual(['EDGE-RESTART-NEVER']);
