@@ -101,7 +101,7 @@ export class WebConsole {
       sendText(res, 302, 'see /console/\n', { Location: `${CONSOLE_PATH}/${url.search}` });
     } else if (rest === 'api/events') {
       req.resume();
-      if (method === 'GET') this.sse.open(req, res);
+      if (method === 'GET') this.sse.open(res);
       else sendJson(res, 405, { error: 'method not allowed here' });
     } else if (rest === 'api' || rest.startsWith('api/')) {
       await this.answerApi(req, res, method, rest.slice(4), url.searchParams);
