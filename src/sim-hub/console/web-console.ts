@@ -54,7 +54,10 @@ export class WebConsole {
       options.events.on(event, listener);
       this.unsubscribe.push(() => options.events.off(event, listener));
     };
-    on('message', (m: CapturedMessage) => this.sse.send('message', this.messages.add(m)));
+    on('message', (m: CapturedMessage) => {
+      const entry = this.messages.add(m);
+      if (this.sse.openStreams > 0) this.sse.send('message', this.messages.view(entry));
+    });
     on('reported', twin);
     on('desired', twin);
     on('connect', connection('Connected'));
