@@ -1,9 +1,8 @@
 /** The local configuration file: read, validate against config-schema/local-config.schema.json, fill defaults. */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { UserInputError, errorMessage } from '../errors.js';
-import { packageFile } from '../package-root.js';
+import { loadValidator } from './schema-validators.js';
 
 export interface LocalConfig {
   connectionStringFile: string;
@@ -20,12 +19,9 @@ export const DEFAULT_CONFIG_FILE = '/etc/iot-micro-agent/config.json';
 /** The system user the packaged service runs as (systemd/iot-micro-agent.service, packaging/). */
 export const SERVICE_USER = 'iot-micro-agent';
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ValidateFunction | undefined;
 function validate(doc: unknown): string[] {
-  if (!validator) {
-    const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: true });
-    validator = ajv.compile(JSON.parse(readFileSync(packageFile('config-schema', 'local-config.schema.json'), 'utf8')) as object);
-  }
+  validator ??= loadValidator('local-config');
   if (validator(doc)) return [];
   return (validator.errors ?? []).map((e) => {
     const where = e.instancePath ? e.instancePath.slice(1) : 'config';

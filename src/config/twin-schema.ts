@@ -1,7 +1,7 @@
-/** Loads config-schema/twin-desired.schema.json once and compiles it once with ajv. */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+/** Loads config-schema/twin-desired.schema.json once, with its validator (built ahead, else compiled once with ajv). */
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { packageFile } from '../package-root.js';
+import { loadValidator, schemaText } from './schema-validators.js';
 
 export const TWIN_SCHEMA_FILE = 'twin-desired.schema.json';
 
@@ -36,13 +36,14 @@ export function twinSchemaPath(): string {
 let compiled: CompiledTwinSchema | undefined; // memo: the schema file is read and compiled once per process
 
 export function twinSchema(): CompiledTwinSchema {
-  compiled ??= compileTwinSchema(JSON.parse(readFileSync(twinSchemaPath(), 'utf8')) as TwinSchema & object);
+  if (compiled === undefined) {
+    const text = schemaText('twin-desired');
+    compiled = compileTwinSchema(JSON.parse(text) as TwinSchema & object, loadValidator('twin-desired', text));
+  }
   return compiled;
 }
 
-function compileTwinSchema(schema: TwinSchema & object): CompiledTwinSchema {
-  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
-  const validateFn: ValidateFunction = ajv.compile(schema);
+function compileTwinSchema(schema: TwinSchema & object, validateFn: ValidateFunction): CompiledTwinSchema {
   const defaults: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, prop] of Object.entries(schema.properties)) defaults[key] = prop.default;
   return {

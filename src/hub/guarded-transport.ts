@@ -51,6 +51,17 @@ export function guardMqttBase(base: MqttBaseLike, log: Logger, onBadDesired: () 
 
 type TransportCtor = new (...args: never[]) => object;
 
+/**
+ * The SDK writes each outgoing message into a debug line with JSON.stringify even when debug is off; for a Buffer
+ * body that is an array of every byte (0.7 ms of CPU for a 12.7 KB message in lite mode). A short toJSON instead.
+ */
+export function shortenMessageJson(message: unknown): void {
+  if (typeof message !== 'object' || message === null || Object.hasOwn(message, 'toJSON')) return;
+  const data = (message as { data?: unknown }).data;
+  const bytes = Buffer.isBuffer(data) || typeof data === 'string' ? Buffer.byteLength(data) : undefined;
+  Object.defineProperty(message, 'toJSON', { value: () => ({ bytes }) });
+}
+
 /** Drops the connection at once, without waiting for unacknowledged publishes (which a half-open socket never gets). */
 export interface ForceClose { forceClose(): void }
 
@@ -66,6 +77,11 @@ export function guardedTransport(
       super(...args);
       guardMqttBase(this._mqtt, log, onBadDesired);
       onCreated?.(this);
+    }
+
+    sendEvent(message: unknown, done: unknown): unknown {
+      shortenMessageJson(message);
+      return (Base.prototype as unknown as { sendEvent: (m: unknown, d: unknown) => unknown }).sendEvent.call(this, message, done);
     }
 
     forceClose(): void {

@@ -4,6 +4,7 @@
  * full twin read again after every (re)connect. Knows nothing of collectors.
  */
 import { EventEmitter } from 'node:events';
+import './sdk-lodash.js'; // first: fills lodash's module-cache entry before the SDK requires it
 import commonPkg from 'azure-iot-common';
 import devicePkg from 'azure-iot-device';
 import type { Logger } from 'pino';
