@@ -41,6 +41,10 @@ export function edgeClientSource(edge: EdgeEnvironment, outputName: string = SEC
   return {
     address: edge.address,
     outputName,
+    advice: {
+      tls: 'the IoT Edge workload API\'s trust bundle does not cover it (is IOTEDGE_GATEWAYHOSTNAME the name on edgeHub\'s certificate?)',
+      credentials: 'the IoT Edge workload API signed for a module identity or generation the hub does not accept: check IOTEDGE_MODULEID and IOTEDGE_MODULEGENERATIONID',
+    },
     async create(transport: TransportCtor): Promise<ModuleClientT> {
       try {
         return await ModuleClient.fromEnvironment(keepingTrustBundle(transport));

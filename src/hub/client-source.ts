@@ -3,6 +3,7 @@
  * (IoT Edge) from the environment edgeAgent gives the module. Also where its messages go.
  */
 import devicePkg from 'azure-iot-device';
+import type { ConnectAdvice } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
 
 const { ModuleClient } = devicePkg;
@@ -22,6 +23,8 @@ export interface ClientSource {
   readonly address: ModuleAddress;
   /** Security messages leave on this module output (sendOutputEvent, `$.on`); undefined: device-to-cloud events. */
   readonly outputName?: string;
+  /** What to check when the certificate or the credentials are refused; the connection string's advice by default. */
+  readonly advice?: ConnectAdvice;
   /** A new, unopened client over `transport`; rejects when its credentials cannot be had. */
   create(transport: TransportCtor): Promise<ModuleClientT>;
 }

@@ -160,7 +160,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
         } catch (err) {
           await this.teardown(undefined);
           if (this.stopped) return;
-          const reason = connectFailureReason(err, this.endpoint);
+          const reason = connectFailureReason(err, this.endpoint, this.source.advice);
           const delay = backoffDelay(attempt, { ...this.opts.backoff, random: this.opts.random });
           if (reason !== this.lastReason) this.opts.log.warn({ attempt: attempt + 1, retryInMs: delay }, reason);
           else this.opts.log.debug({ attempt: attempt + 1, retryInMs: delay }, reason);

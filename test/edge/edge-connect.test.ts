@@ -101,6 +101,28 @@ describe('iot-micro-agent run as an IoT Edge module', () => {
     expect(all).not.toMatch(/SharedAccessSignature sr=/);
   });
 
+  it('says what to check under Edge when the hub refuses the token the workload API signed, keeps retrying, and stops cleanly', async () => {
+    const identity = hub.createModule('edge-wrong-key');
+    const socketPath = join(dir, 'wrong-key.sock');
+    const workload = await WorkloadApi.start({
+      socketPath, trustBundle: hub.caPem,
+      modules: [{ moduleId: identity.moduleId, generationId: GENERATION_ID, primaryKey: Buffer.alloc(32, 1).toString('base64') }],
+    });
+    const config = join(dir, 'wrong-key.json');
+    await writeFile(config, JSON.stringify({ stateDir: join(dir, 'wrong-key-state') }));
+    const module = startModule(config, edgeEnvironment(identity, socketPath));
+    try {
+      await waitUntil(() => module.lines.some((l) => l.includes('refused the credentials (the IoT Edge workload API signed for a module identity or generation')), 30_000, 'the Edge advice');
+      expect(module.lines.some((l) => l.includes('SharedAccessKey'))).toBe(false);
+      module.child.kill('SIGTERM');
+      const [code] = (await once(module.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      module.child.kill('SIGKILL');
+      await workload.stop();
+    }
+  });
+
   it('refuses an incomplete Edge environment with one line and exit 2, and starts nothing', async () => {
     const identity = hub.createModule('edge-partial');
     const env = edgeEnvironment(identity, join(dir, 'none.sock'));
