@@ -2,6 +2,7 @@
 import { createBaselineCollector } from './baseline/index.js';
 import { createConnectedHardwareCollector } from './connected-hardware/index.js';
 import { createConnectionCollector } from './connection/index.js';
+import { createContainersCollector } from './containers/index.js';
 import { createFirewallCollector } from './firewall/index.js';
 import { createHeartbeatCollector } from './heartbeat/index.js';
 import { createLocalUsersCollector } from './local-users/index.js';
@@ -22,6 +23,7 @@ export const builtInCollectors = {
   LocalUsers: createLocalUsersCollector,
   FirewallConfiguration: createFirewallCollector,
   Peripheral: createConnectedHardwareCollector,
+  Containers: createContainersCollector,
 } as const satisfies Record<string, CollectorFactory>;
 
 export type BuiltInCollectorName = keyof typeof builtInCollectors;

@@ -8,9 +8,12 @@ const HELP = `iot-micro-agent ${agentVersion()}: a security micro agent for Linu
 
 Usage:
   iot-micro-agent run [--config FILE]          run the agent (default config: /etc/iot-micro-agent/config.json)
-  iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
-  iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID]
+  iot-micro-agent demo [--duration 30s] [--open]
+                                               run the agent against the built-in simulated hub and show what arrives;
+                                               prints the web console's URL (framed with --open)
+  iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--console-token T]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
+                                               and its web console's URL (consoleUrl)
   iot-micro-agent collect <process|login|connection|sbom|baseline|users|firewall|hardware|system-information> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
   iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
@@ -20,6 +23,9 @@ Usage:
                                                set up the module on a hub's devices (see iot-micro-agent hub --help)
   iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
                                                write the connection string (stdin by default) mode 0600, owned by the service user
+  iot-micro-agent edge analyze [--manifest FILE] [--json]
+                                               flag risky IoT Edge module settings in a deployment manifest, or in the
+                                               running containers (exit 0 none, 1 findings, 2 unreadable manifest)
   iot-micro-agent --help | --version
 
 Environment:
@@ -51,6 +57,7 @@ async function dispatch(argv: string[]): Promise<number> {
     sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,
     hub: async () => async (args: string[]) => (await import('./fleet/hub-command.js')).hubCommand(args),
     provision: async () => (await import('./cli/provision-command.js')).provisionCommand,
+    edge: async () => (await import('./edge/analyze-command.js')).edgeCommand,
   };
   const load = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!load) throw new UserInputError(`unknown command ${JSON.stringify(command.slice(0, 40))}; see iot-micro-agent --help`);

@@ -3,7 +3,7 @@
 /** Every collector that has keys in the twin, whether or not this agent implements it yet. */
 export const COLLECTOR_NAMES = [
   'Baseline', 'SystemInformation', 'SBoM', 'Heartbeat', 'Login', 'NetworkActivity', 'Process',
-  'LogCollector', 'FileSystem', 'Peripheral', 'Statistics',
+  'LogCollector', 'FileSystem', 'Peripheral', 'Statistics', 'Containers',
 ] as const;
 
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
@@ -62,6 +62,11 @@ export interface EffectiveConfig {
   readonly Statistics_MessageFrequency: MessageFrequency;
   readonly Statistics_CacheSize: number;
   readonly IothubModule_MessageTimeout: number;
+  readonly Containers_Disabled: boolean;
+  readonly Containers_MessageFrequency: MessageFrequency;
+  readonly Containers_CacheSize: number;
+  readonly Containers_DockerSocket: string;
+  readonly Containers_AnalysisDisabled: boolean;
 }
 
 export type TwinKey = keyof EffectiveConfig;
@@ -86,6 +91,8 @@ const KEY_SET = {
   Peripheral_Disabled: true, Peripheral_MessageFrequency: true, Peripheral_CacheSize: true,
   Statistics_Disabled: true, Statistics_MessageFrequency: true, Statistics_CacheSize: true,
   IothubModule_MessageTimeout: true,
+  Containers_Disabled: true, Containers_MessageFrequency: true, Containers_CacheSize: true, Containers_DockerSocket: true,
+  Containers_AnalysisDisabled: true,
 } as const satisfies Record<TwinKey, true>;
 
 export const TWIN_KEYS: readonly TwinKey[] = Object.freeze(Object.keys(KEY_SET) as TwinKey[]);

@@ -231,10 +231,10 @@ describe('collectors affected by a change', () => {
 
   it('tells implemented collectors from unsupported ones', () => {
     const store = storeWith({ Baseline_Disabled: true });
-    const support = store.collectorSupport(['Process', 'Login', 'NetworkActivity', 'Heartbeat', 'SystemInformation', 'Statistics', 'Custom']);
+    const support = store.collectorSupport(['Process', 'Login', 'NetworkActivity', 'Heartbeat', 'SystemInformation', 'Statistics', 'Containers', 'Custom']);
     expect(support.unsupported).toEqual(['Baseline', 'SBoM', 'LogCollector', 'FileSystem', 'Peripheral']);
     expect(support.unsupportedEnabled).toEqual(['SBoM', 'LogCollector', 'FileSystem', 'Peripheral']);
     expect(support.unknown).toEqual(['Custom']);
-    expect(support.implemented).toHaveLength(6);
+    expect(support.implemented).toHaveLength(7);
   });
 });

@@ -29,6 +29,8 @@ const DOCUMENTED_DEFAULTS: Record<string, unknown> = {
   Peripheral_Disabled: false, Peripheral_MessageFrequency: 'Low', Peripheral_CacheSize: 256,
   Statistics_Disabled: false, Statistics_MessageFrequency: 'Low', Statistics_CacheSize: 256,
   IothubModule_MessageTimeout: 2880,
+  Containers_Disabled: false, Containers_MessageFrequency: 'Medium', Containers_CacheSize: 256, Containers_DockerSocket: '',
+  Containers_AnalysisDisabled: false,
 };
 
 /** The verbatim desired example of the micro agent documentation ([D-TWIN]). */
