@@ -4,6 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { analyzeModules } from '../../src/edge/deployment-analysis.js';
+import { manifestModules } from '../../src/edge/deployment-manifest.js';
 import { upstreamRoute } from '../../src/edge/edge-client.js';
 import { DEFAULT_MODULE_ID } from '../../src/sim-hub/index.js';
 import { packageFile } from '../../src/package-root.js';
@@ -116,6 +118,12 @@ describe.each(['deployment.template.json', 'deployment.full.template.json'])('pa
     expect(create.HostConfig.SecurityOpt).toContain('no-new-privileges');
     for (const cap of create.HostConfig.CapAdd ?? []) expect(['NET_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH']).toContain(cap);
     if (create.User === undefined) expect(create.HostConfig.CapAdd).toBeUndefined();
+  });
+
+  it('is flagged by edge analyze for exactly what the agent needs and the README explains, never privileged mode', () => {
+    const flagged = new Set(analyzeModules(manifestModules(manifest)).map((f) => f.ruleId));
+    const expected = ['EDGE-DOCKER-SOCKET', 'EDGE-HOST-PID', 'EDGE-SENSITIVE-BIND', 'EDGE-HOST-NETWORK', 'EDGE-IMAGE-UNPINNED'];
+    expect([...flagged].sort()).toEqual((file.includes('full') ? [...expected, 'EDGE-CAP-ADD'] : expected).sort());
   });
 
   it('pins the image to the package version and routes the SecurityMessages output to $upstream', () => {
