@@ -19,6 +19,7 @@ import { AgentError, NotConnectedError, UserInputError, errorMessage } from './e
 import { backoffDelay } from './backoff.js';
 import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
 import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
+import { connectionStringSource, type ClientSource } from './hub/client-source.js';
 import { silentLogger } from './log.js';
 import { Delivery } from './outbox/delivery.js';
 import { openOutbox } from './outbox/open-outbox.js';
@@ -33,8 +34,10 @@ const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
 
 export interface MicroAgentOptions {
-  /** Module connection string, as text or parsed. */
-  connectionString: string | ModuleConnectionString;
+  /** Module connection string, as text or parsed; not needed with `clientSource`. */
+  connectionString?: string | ModuleConnectionString;
+  /** Where hub clients come from instead of a connection string: IoT Edge's environment (src/edge/edge-client.ts). */
+  clientSource?: ClientSource;
   /** PEM of a CA to trust (IoT Edge gateway, simulated hub). */
   ca?: string;
   transport?: Transport;
@@ -68,7 +71,7 @@ export interface MicroAgentEvents {
 export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly cs: ModuleConnectionString;
+  private readonly source: ClientSource;
   private readonly version = agentVersion();
   private readonly startedAt = new Date();
   private agentId = '';
@@ -90,7 +93,9 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     super();
     this.log = opts.log ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
-    this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
+    const cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
+    if (opts.clientSource === undefined && cs === undefined) throw new UserInputError('no connection string: pass connectionString or clientSource');
+    this.source = opts.clientSource ?? connectionStringSource(cs as ModuleConnectionString);
   }
 
   get id(): string {
@@ -157,7 +162,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     await this.pipeline.restore();
     this.link = new HubLink({
-      connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
+      clientSource: this.source, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),

@@ -14,7 +14,7 @@ Usage:
   iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--console-token T]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
                                                and its web console's URL (consoleUrl)
-  iot-micro-agent collect <process|login|connection|sbom|baseline|users|firewall|hardware> --once [--host-root DIR]
+  iot-micro-agent collect <process|login|connection|sbom|baseline|users|firewall|hardware|system-information> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
   iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
                                                print the installed packages as CycloneDX 1.6 JSON (default) or our payload items
@@ -31,6 +31,7 @@ Usage:
 Environment:
   IOT_MICRO_AGENT_CONNECTION_STRING            module connection string (wins over connectionStringFile)
   IOT_HUB_CONNECTION_STRING                    hub policy connection string for the hub commands
+  IOTEDGE_*                                    set by IoT Edge: run connects through edgeHub, no connection string
 `;
 
 type Command = (args: string[]) => Promise<number>;

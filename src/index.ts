@@ -11,3 +11,7 @@ export type { ModuleConnectionString } from './hub/connection-string.js';
 export { createLogger } from './log.js';
 export { SimulatedHub } from './sim-hub/index.js';
 export type { SimHubOptions, CapturedMessage, ModuleIdentity, TwinDocument } from './sim-hub/index.js';
+export { edgeClientSource, upstreamRoute, SECURITY_OUTPUT } from './edge/edge-client.js';
+export { readEdgeEnvironment, edgeHostRoot, type EdgeEnvironment } from './edge/edge-environment.js';
+export type { ClientSource, ModuleAddress } from './hub/client-source.js';
+export { WorkloadApi, type WorkloadModule } from './sim-hub/index.js';

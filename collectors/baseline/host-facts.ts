@@ -44,7 +44,7 @@ export class HostFacts {
   /** Mount point -> options, from the mount table the host root exposes. */
   mounts(): ReadonlyMap<string, readonly string[]> {
     return this.once('mounts', () => {
-      const text = this.files.read('/proc/self/mounts') ?? '';
+      const text = this.mountTable() ?? '';
       const out = new Map<string, string[]>();
       for (const line of text.split('\n')) {
         const f = line.split(' ');
@@ -54,6 +54,22 @@ export class HostFacts {
       }
       return out;
     });
+  }
+
+  /**
+   * From a container (host root elsewhere) the reader's own mounts are the container's: pid 1's are the
+   * host's when the host's /proc is mounted (PidMode host); otherwise, or when unreadable, the reader's.
+   */
+  private mountTable(): string | undefined {
+    if (this.files.root !== '/' && this.files.root !== '') {
+      try {
+        const host = this.files.read('/proc/1/mounts');
+        if (host !== undefined) return host;
+      } catch {
+        // pid 1 hidden (hidepid) or not ours to read
+      }
+    }
+    return this.files.read('/proc/self/mounts');
   }
 
   accounts(): Account[] {

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { SpawnedChildren } from '../types.js';
+import { factsUnderHostRoot } from './host-root.js';
 import type { HostFacts } from './parse.js';
 
 const HELPER = `const si = require(process.argv[1]);
@@ -16,7 +17,13 @@ Promise.all([si.osInfo(), si.mem(), si.bios(), si.system(), si.blockDevices().ca
 
 const HELPER_TIMEOUT_MS = 60_000;
 
-export function readHostFacts(spawned?: SpawnedChildren): Promise<HostFacts> {
+/** The facts of the host under `hostRoot` (`/`: this machine as systeminformation sees it). */
+export async function readHostFacts(spawned?: SpawnedChildren, hostRoot = '/'): Promise<HostFacts> {
+  const facts = await systemInformation(spawned);
+  return hostRoot === '/' || hostRoot === '' ? facts : factsUnderHostRoot(facts, hostRoot);
+}
+
+function systemInformation(spawned?: SpawnedChildren): Promise<HostFacts> {
   const siPath = createRequire(import.meta.url).resolve('systeminformation');
   return new Promise((resolve, reject) => {
     const child = execFile(process.execPath, [...process.execArgv, '-e', HELPER, siPath], { maxBuffer: 16 * 1024 * 1024, timeout: HELPER_TIMEOUT_MS }, (err, stdout, stderr) => {

@@ -7,7 +7,7 @@ const OVERRIDE_KEYS = ['HardwareVendor', 'HardwareModel', 'HardwareSerialNumber'
 
 export { readHostFacts } from './host-facts.js';
 
-export const createSystemInformationCollector: CollectorFactory = ({ clock, settings, agentVersion = '0.0.0', spawned }) => {
+export const createSystemInformationCollector: CollectorFactory = ({ clock, settings, agentVersion = '0.0.0', spawned, hostRoot }) => {
   let stopped = false;
   let failure: string | undefined;
   const overrides: HardwareOverrides = {};
@@ -20,7 +20,7 @@ export const createSystemInformationCollector: CollectorFactory = ({ clock, sett
     async collect(out: EventSink) {
       if (stopped) return;
       try {
-        const facts = await readHostFacts(spawned);
+        const facts = await readHostFacts(spawned, hostRoot);
         failure = undefined;
         out.emit({
           name: 'SystemInformation', category: 'Periodic', eventType: 'Security', time: clock.now(),

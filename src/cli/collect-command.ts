@@ -8,6 +8,9 @@ import { readLocalUsers } from '../../collectors/local-users/index.js';
 import { toPayloadItem as userItem } from '../../collectors/local-users/parse.js';
 import { snapshotLogins } from '../../collectors/login/index.js';
 import { snapshotProcesses } from '../../collectors/process/index.js';
+import { readHostFacts } from '../../collectors/system-information/index.js';
+import { systemInformationPayload } from '../../collectors/system-information/parse.js';
+import { agentVersion } from '../agent-identity.js';
 import { sbomItems } from './sbom-command.js';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +33,7 @@ const SNAPSHOTS: Record<string, Snapshot> = {
   // Rules live in the kernel, not in files: --host-root does not apply.
   firewall: () => snapshotFirewall(),
   hardware: async (hostRoot) => snapshotHardware(hostRoot).map((d) => hardwareItem(d)),
+  'system-information': async (hostRoot) => [systemInformationPayload(await readHostFacts(undefined, hostRoot), {}, agentVersion())],
 };
 
 export async function collectCommand(args: string[]): Promise<number> {

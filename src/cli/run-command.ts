@@ -10,6 +10,8 @@ import { boundKey, toDesiredRecord, validateDesired } from '../config/index.js';
 import { loadLocalConfig, type LocalConfig } from '../config/local-config.js';
 import { UserInputError, errorMessage } from '../errors.js';
 import { loadConnectionString, type ModuleConnectionString } from '../hub/connection-string.js';
+import { edgeClientSource, upstreamRoute } from '../edge/edge-client.js';
+import { edgeHostRoot, readEdgeEnvironment, type EdgeEnvironment } from '../edge/edge-environment.js';
 import { createLogger } from '../log.js';
 import { parseOptions, stringOption } from './options.js';
 import { ServiceSignals } from './service-signals.js';
@@ -20,7 +22,9 @@ const STOP_DEADLINE_MS = 15_000;
 /** Everything the agent is started with, read and checked before anything starts. */
 export interface RunSettings {
   readonly config: LocalConfig;
-  readonly cs: ModuleConnectionString;
+  /** Exactly one of the two: a connection string, or (as an IoT Edge module) the Edge environment. */
+  readonly cs?: ModuleConnectionString;
+  readonly edge?: EdgeEnvironment;
   readonly ca?: string;
 }
 
@@ -66,6 +70,9 @@ export async function loadRunSettings(configFile: string | undefined): Promise<R
   const config = await loadLocalConfig(configFile);
   const defaults = validateDesired(toDesiredRecord(config.twinDefaults) ?? {});
   if (!defaults.valid) throw new UserInputError(`twinDefaults: ${defaults.reasons.map((p) => `${boundKey(p.key)}: ${p.reason}`).join('; ')}`);
+  // Under IoT Edge the module's identity comes from edgeAgent; its default host root is the mounted host.
+  const edge = readEdgeEnvironment();
+  if (edge !== undefined) return { config: { ...config, hostRoot: edgeHostRoot(config.hostRoot) }, edge };
   const cs = await loadConnectionString(config.connectionStringFile);
   if (config.trustedCaFile === undefined) return { config, cs };
   let ca: string;
@@ -78,16 +85,20 @@ export async function loadRunSettings(configFile: string | undefined): Promise<R
   return { config, cs, ca };
 }
 
-function createAgent({ config, cs, ca }: RunSettings, log: Logger): MicroAgent {
+function createAgent({ config, cs, edge, ca }: RunSettings, log: Logger): MicroAgent {
+  if (edge !== undefined) {
+    log.info({ hostRoot: config.hostRoot, route: upstreamRoute(edge.address.moduleId) }, 'running as an IoT Edge module; the deployment needs this route');
+  }
   return new MicroAgent({
-    connectionString: cs, transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
+    ...(edge !== undefined ? { clientSource: edgeClientSource(edge) } : {}), ...(cs !== undefined ? { connectionString: cs } : {}),
+    transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
     log, twinDefaults: config.twinDefaults, outboxMaxBytes: config.outboxMaxBytes, ...(ca !== undefined ? { ca } : {}),
   });
 }
 
 /** True when only the log level differs: that applies without restarting the agent. */
 function sameAgentSettings(a: RunSettings, b: RunSettings): boolean {
-  const withoutLevel = (s: RunSettings): string => JSON.stringify([{ ...s.config, logLevel: undefined }, s.cs.raw, s.ca ?? null]);
+  const withoutLevel = (s: RunSettings): string => JSON.stringify([{ ...s.config, logLevel: undefined }, s.cs?.raw ?? null, s.edge ?? null, s.ca ?? null]);
   return withoutLevel(a) === withoutLevel(b);
 }
 

@@ -11,14 +11,14 @@ import type { Logger } from 'pino';
 import type { Clock, Cancel } from '../clock.js';
 import { NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
 import { backoffDelay } from '../backoff.js';
+import { connectionStringSource, type ClientSource, type ModuleClientT } from './client-source.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
 import { guardedTransport, type ForceClose } from './guarded-transport.js';
 import { disableMqttNumberCache } from './mqtt-packet-cache.js';
 
-const { ModuleClient, Message } = devicePkg;
+const { Message } = devicePkg;
 const { ExponentialBackOffWithJitter } = commonPkg;
-type ModuleClientT = InstanceType<typeof ModuleClient>;
 type TwinT = Awaited<ReturnType<ModuleClientT['getTwin']>>;
 
 export type Transport = 'mqtt' | 'mqtt-ws';
@@ -28,7 +28,9 @@ const STOP_CLOSE_MS = 2_000;
 export type DesiredDocument = Record<string, unknown>;
 
 export interface HubLinkOptions {
-  connectionString: ModuleConnectionString;
+  /** One of the two: a module connection string, or another source of clients (IoT Edge's environment). */
+  connectionString?: ModuleConnectionString;
+  clientSource?: ClientSource;
   /** PEM of a CA to trust (simulated hub, IoT Edge gateway). */
   ca?: string;
   transport?: Transport;
@@ -53,7 +55,8 @@ export interface HubLinkEvents {
 }
 
 export class HubLink extends EventEmitter<HubLinkEvents> {
-  private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
+  private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo' | 'connectionString' | 'clientSource'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
+  private readonly source: ClientSource;
   private client: ModuleClientT | undefined;
   private transport: ForceClose | undefined;
   private twin: TwinT | undefined;
@@ -70,6 +73,9 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
 
   constructor(options: HubLinkOptions) {
     super();
+    const { connectionString, clientSource } = options;
+    if (clientSource === undefined && connectionString === undefined) throw new TypeError('HubLink needs a connectionString or a clientSource');
+    this.source = clientSource ?? connectionStringSource(connectionString as ModuleConnectionString);
     this.opts = {
       transport: 'mqtt', twinTimeoutMs: 20_000, sendTimeoutMs: 60_000, openTimeoutMs: 60_000,
       backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...options,
@@ -77,8 +83,8 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   }
 
   get endpoint(): string {
-    const cs = this.opts.connectionString;
-    return cs.gatewayHostName ?? cs.hostName;
+    const address = this.source.address;
+    return address.gatewayHostName ?? address.hostName;
   }
 
   isConnected(): boolean {
@@ -112,7 +118,10 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     msg.setAsSecurityMessage();
     this.sendsInFlight++;
     try {
-      await this.withTimeout(client.sendEvent(msg), this.opts.sendTimeoutMs, 'sending a message');
+      // Under IoT Edge the message leaves on a module output; edgeHub's route takes it to $upstream.
+      const output = this.source.outputName;
+      const sent = output === undefined ? client.sendEvent(msg) : client.sendOutputEvent(output, msg);
+      await this.withTimeout(sent, this.opts.sendTimeoutMs, 'sending a message');
     } finally {
       this.sendsInFlight--;
     }
@@ -152,7 +161,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
         } catch (err) {
           await this.teardown(undefined);
           if (this.stopped) return;
-          const reason = connectFailureReason(err, this.endpoint);
+          const reason = connectFailureReason(err, this.endpoint, this.source.advice);
           const delay = backoffDelay(attempt, { ...this.opts.backoff, random: this.opts.random });
           if (reason !== this.lastReason) this.opts.log.warn({ attempt: attempt + 1, retryInMs: delay }, reason);
           else this.opts.log.debug({ attempt: attempt + 1, retryInMs: delay }, reason);
@@ -175,7 +184,11 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
       this.transport = t;
     });
-    const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, transport);
+    const client = await this.withTimeout(this.source.create(transport), this.opts.openTimeoutMs, 'getting the module\'s credentials');
+    if (gen !== this.generation) {
+      client.close().catch(() => undefined);
+      throw new Error('superseded');
+    }
     this.client = client;
     const sdkRetry = new ExponentialBackOffWithJitter();
     // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
@@ -221,7 +234,8 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     });
     opened = true;
     this.connected = true;
-    log.info({ endpoint: this.endpoint, deviceId: this.opts.connectionString.deviceId, moduleId: this.opts.connectionString.moduleId }, 'connected to the hub');
+    const { deviceId, moduleId } = this.source.address;
+    log.info({ endpoint: this.endpoint, deviceId, moduleId, ...(this.source.outputName ? { output: this.source.outputName } : {}) }, 'connected to the hub');
     this.emit('connected');
     this.emit('twin', { ...twin.properties.desired }, { ...twin.properties.reported });
   }

@@ -7,3 +7,4 @@ export type { TwinDocument } from './twin-store.js';
 export type { MethodResult } from './direct-methods.js';
 export { createSasToken, moduleResource } from './sas-auth.js';
 export { startSimHubCommand, parseSimHubArgs } from './sim-hub-command.js';
+export { WorkloadApi, WORKLOAD_API_VERSION, type WorkloadModule, type WorkloadRequest } from './workload-api.js';
