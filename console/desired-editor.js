@@ -1,0 +1,181 @@
+// The desired-properties editor: JSON text checked as you type (syntax here, schema on the hub), saved as a patch.
+import { api } from './api.js';
+import { debounce, el } from './dom.js';
+import { attachCompletion } from './key-completion.js';
+
+/** Desired without the hub's own $-keys: what the user edits. */
+export function editable(desired) {
+  return Object.fromEntries(Object.entries(desired ?? {}).filter(([k]) => !k.startsWith('$')));
+}
+
+function format(doc) {
+  return Object.keys(doc).length === 0 ? '{\n}' : JSON.stringify(doc, null, 2);
+}
+
+/** What changed from `base` to `next`, as a desired patch: removed keys become null. */
+export function diffPatch(base, next) {
+  const patch = {};
+  for (const [k, v] of Object.entries(next)) if (JSON.stringify(v) !== JSON.stringify(base[k])) patch[k] = v;
+  for (const k of Object.keys(base)) if (!(k in next)) patch[k] = null;
+  return patch;
+}
+
+function syntaxProblem(text) {
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { message: 'desired must be a JSON object' };
+    return { value };
+  } catch (err) {
+    const position = /position (\d+)/.exec(err.message);
+    if (!position) return { message: `JSON: ${err.message}` };
+    const upTo = text.slice(0, Number(position[1])).split('\n');
+    const where = `line ${upTo.length}, column ${upTo[upTo.length - 1].length + 1}`;
+    return { message: `JSON syntax error at ${where}: ${err.message.replace(/\s*(in JSON )?at position \d+.*$/, '')}` };
+  }
+}
+
+export function createDesiredEditor({ keys, onMarks, onSave }) {
+  let baseline = {};
+  let parsed = {};
+  let invalid = [];
+  let rejected = [];
+  let pending = false;
+  let ticket = 0;
+  const textarea = el('textarea', { id: 'desired-json', spellcheck: 'false', rows: 24, 'aria-describedby': 'desired-errors desired-help' });
+  const backdrop = el('pre', { class: 'backdrop', 'aria-hidden': 'true' });
+  const errors = el('ul', { id: 'desired-errors', class: 'errors', 'aria-live': 'polite' });
+  const summary = el('p', { class: 'note', id: 'patch-summary' });
+  const save = el('button', { type: 'button', class: 'primary', id: 'save-desired', onclick: () => send(false) }, 'Save');
+  const force = el('button', {
+    type: 'button', class: 'danger', id: 'save-anyway', hidden: true, onclick: () => send(true),
+    title: 'Sends the patch although the schema rejects it, to see the agent answer failed',
+  }, 'Save anyway (the agent will report failed)');
+  const revert = el('button', { type: 'button', onclick: () => setText(format(baseline)) }, 'Revert');
+  const completion = attachCompletion(textarea, keys, () => changed());
+
+  const element = el('div', { class: 'desired-editor' },
+    el('label', { for: 'desired-json' }, 'Desired properties (JSON)'),
+    el('p', { id: 'desired-help', class: 'muted small' }, 'Type " to complete a key; removing a key sends null, which deletes it.'),
+    el('div', { class: 'editor' }, backdrop, textarea),
+    completion, errors, summary,
+    el('div', { class: 'buttons' }, save, force, revert));
+
+  function setText(text) {
+    textarea.value = text;
+    changed();
+  }
+
+  function badKeys() {
+    return new Map([...rejected.map((k) => [k, 'rejected']), ...invalid.map((f) => [f.key, 'invalid'])]);
+  }
+
+  // The textarea is transparent over a mirror of its text in which the bad keys are marked.
+  function paintBackdrop() {
+    const bad = badKeys();
+    const text = textarea.value;
+    const nodes = [];
+    let last = 0;
+    for (const match of text.matchAll(/"([^"\\\n]*)"(?=\s*:)/g)) {
+      const kind = bad.get(match[1]);
+      if (!kind) continue;
+      nodes.push(text.slice(last, match.index), el('mark', { class: kind, 'data-key': match[1] }, match[0]));
+      last = match.index + match[0].length;
+    }
+    nodes.push(text.slice(last), '\n');
+    backdrop.replaceChildren(...nodes);
+    backdrop.scrollTop = textarea.scrollTop;
+    onMarks(bad);
+  }
+
+  function renderErrors(syntax) {
+    const items = syntax ? [el('li', { class: 'syntax' }, syntax)]
+      : invalid.map((f) => el('li', { 'data-key': f.key }, el('code', {}, f.key || '(document)'), ` ${f.message}`));
+    errors.replaceChildren(...items);
+  }
+
+  function refreshButtons(syntax) {
+    const patch = syntax ? {} : diffPatch(baseline, parsed);
+    const count = Object.keys(patch).length;
+    const busy = pending;
+    save.disabled = Boolean(syntax) || busy || invalid.length > 0 || count === 0;
+    force.hidden = Boolean(syntax) || busy || invalid.length === 0 || count === 0;
+    summary.textContent = syntax ? 'Fix the JSON to save.'
+      : busy ? 'Checking against the twin schema…'
+        : count === 0 ? 'No changes.'
+          : `${count} key${count === 1 ? '' : 's'} changed: ${Object.keys(patch).join(', ')}${invalid.length ? ' (invalid: Save is disabled)' : ''}`;
+  }
+
+  const validate = debounce(async () => {
+    const mine = ++ticket;
+    try {
+      const result = await api('validate-desired', { method: 'POST', body: parsed });
+      if (mine !== ticket) return;
+      invalid = result.valid ? [] : result.invalidFields;
+    } catch (err) {
+      if (mine !== ticket) return;
+      invalid = [{ key: '', message: `could not validate: ${err.message}` }];
+    }
+    pending = false;
+    renderErrors();
+    paintBackdrop();
+    refreshButtons();
+  }, 300);
+
+  function changed() {
+    const result = syntaxProblem(textarea.value);
+    if (result.message) {
+      validate.cancel();
+      ticket++;
+      pending = false;
+      invalid = [];
+      renderErrors(result.message);
+      paintBackdrop();
+      refreshButtons(result.message);
+      return;
+    }
+    parsed = result.value;
+    pending = true;
+    refreshButtons();
+    validate();
+    paintBackdrop();
+  }
+
+  async function send(anyway) {
+    const patch = diffPatch(baseline, parsed);
+    if (Object.keys(patch).length === 0 || (!anyway && invalid.length > 0)) return;
+    save.disabled = true;
+    force.hidden = true;
+    await onSave(patch);
+    changed();
+  }
+
+  textarea.addEventListener('input', changed);
+  textarea.addEventListener('scroll', () => { backdrop.scrollTop = textarea.scrollTop; });
+
+  return {
+    element,
+    /** New desired from the hub; the text follows it unless the user has unsaved edits. */
+    setBaseline(desired) {
+      const next = editable(desired);
+      const clean = textarea.value === format(baseline) || textarea.value === '';
+      baseline = next;
+      if (clean) setText(format(baseline));
+      else changed();
+      return clean;
+    },
+    setRejected(fields) {
+      rejected = Array.isArray(fields) ? fields : [];
+      paintBackdrop();
+    },
+    /** Inserts `"key": default` from the key list at the end of the object. */
+    insertKey(key) {
+      const text = textarea.value;
+      const close = text.lastIndexOf('}');
+      if (close < 0 || (parsed && key.name in parsed)) return textarea.focus();
+      const body = text.slice(0, close).trimEnd();
+      const comma = body.endsWith('{') ? '' : ',';
+      setText(`${body}${comma}\n  "${key.name}": ${JSON.stringify(key.default ?? null)}\n}`);
+      textarea.focus();
+    },
+  };
+}
