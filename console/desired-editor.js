@@ -20,17 +20,29 @@ export function diffPatch(base, next) {
   return patch;
 }
 
+/** Where V8's JSON.parse message says the error is: "at position N", or the quoted excerpt it shows, or the end. */
+function errorOffset(text, message) {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  if (/end of JSON input/.test(message)) return text.length;
+  const excerpt = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON$/.exec(message);
+  const at = excerpt ? text.indexOf(excerpt[1]) : -1;
+  if (at < 0) return undefined;
+  const token = /token '(.)'/.exec(message);
+  return at + Math.max(0, token ? excerpt[1].indexOf(token[1]) : 0);
+}
+
 function syntaxProblem(text) {
   try {
     const value = JSON.parse(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return { message: 'desired must be a JSON object' };
     return { value };
   } catch (err) {
-    const position = /position (\d+)/.exec(err.message);
-    if (!position) return { message: `JSON: ${err.message}` };
-    const upTo = text.slice(0, Number(position[1])).split('\n');
-    const where = `line ${upTo.length}, column ${upTo[upTo.length - 1].length + 1}`;
-    return { message: `JSON syntax error at ${where}: ${err.message.replace(/\s*(in JSON )?at position \d+.*$/, '')}` };
+    const what = err.message.replace(/,? ?(\.\.\.)?"[\s\S]*" is not valid JSON$/, '').replace(/\s*(in JSON )?at position \d+.*$/, '');
+    const offset = errorOffset(text, err.message);
+    if (offset === undefined) return { message: `JSON syntax error: ${what}` };
+    const upTo = text.slice(0, offset).split('\n');
+    return { message: `JSON syntax error at line ${upTo.length}, column ${upTo[upTo.length - 1].length + 1}: ${what}` };
   }
 }
 
@@ -65,8 +77,13 @@ export function createDesiredEditor({ keys, onMarks, onSave }) {
     changed();
   }
 
+  /** key -> its marks: 'invalid' (schema, before sending) and/or 'rejected' (the agent's latest_invalid_fields) */
   function badKeys() {
-    return new Map([...rejected.map((k) => [k, 'rejected']), ...invalid.map((f) => [f.key, 'invalid'])]);
+    const bad = new Map();
+    const add = (key, kind) => bad.set(key, [...(bad.get(key) ?? []), kind]);
+    for (const key of rejected) add(key, 'rejected');
+    for (const f of invalid) add(f.key, 'invalid');
+    return bad;
   }
 
   // The textarea is transparent over a mirror of its text in which the bad keys are marked.
@@ -76,9 +93,9 @@ export function createDesiredEditor({ keys, onMarks, onSave }) {
     const nodes = [];
     let last = 0;
     for (const match of text.matchAll(/"([^"\\\n]*)"(?=\s*:)/g)) {
-      const kind = bad.get(match[1]);
-      if (!kind) continue;
-      nodes.push(text.slice(last, match.index), el('mark', { class: kind, 'data-key': match[1] }, match[0]));
+      const kinds = bad.get(match[1]);
+      if (!kinds) continue;
+      nodes.push(text.slice(last, match.index), el('mark', { class: kinds.join(' '), 'data-key': match[1] }, match[0]));
       last = match.index + match[0].length;
     }
     nodes.push(text.slice(last), '\n');
