@@ -8,9 +8,12 @@ const HELP = `iot-micro-agent ${agentVersion()}: a security micro agent for Linu
 
 Usage:
   iot-micro-agent run [--config FILE]          run the agent (default config: /etc/iot-micro-agent/config.json)
-  iot-micro-agent demo [--duration 30s]        run the agent against the built-in simulated hub and show what arrives
-  iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID]
+  iot-micro-agent demo [--duration 30s] [--open]
+                                               run the agent against the built-in simulated hub and show what arrives;
+                                               prints the web console's URL (framed with --open)
+  iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--console-token T]
                                                run the simulated IoT Hub; prints one JSON line with its connection string
+                                               and its web console's URL (consoleUrl)
   iot-micro-agent collect <process|login|connection|sbom|baseline|users|firewall|hardware> --once [--host-root DIR]
                                                print what a collector sees now, as JSON lines
   iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]

@@ -34,8 +34,17 @@ export function describeMessage(m: CapturedMessage): string {
   return `${time}  ${String(m.size).padStart(7)} bytes  ${security}  ${summary}`;
 }
 
+/** The console URL in a frame, so it stands out above the message lines that follow. */
+export function consoleBanner(url: string): string {
+  const lines = ['Web console of the simulated hub (open in a browser on this machine):', url,
+    'The token in the URL is the only key: do not share it.'];
+  const width = Math.max(...lines.map((l) => l.length));
+  const rule = `+${'-'.repeat(width + 2)}+`;
+  return [rule, ...lines.map((l) => `| ${l.padEnd(width)} |`), rule, ''].join('\n');
+}
+
 export async function demoCommand(args: string[]): Promise<number> {
-  const { values } = parseOptions(args, { duration: { type: 'string', short: 'd' } });
+  const { values } = parseOptions(args, { duration: { type: 'string', short: 'd' }, open: { type: 'boolean' } });
   const duration = stringOption(values, 'duration');
   const durationMs = duration === undefined ? undefined : parseDuration(duration, '--duration');
   const dir = await mkdtemp(join(tmpdir(), 'iot-micro-agent-demo-'));
@@ -45,6 +54,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   const identity = hub.createModule('demo-device');
   const out = process.stdout;
   out.write(`simulated IoT Hub on ${hub.host}:${hub.port} (TLS, CA ${hub.caFile}); agent connects as ${identity.deviceId}/${identity.moduleId}\n`);
+  // The URL is printed, not opened: a browser's command line would show the token to every local user.
+  out.write(values['open'] === true ? consoleBanner(hub.consoleUrl) : `web console: ${hub.consoleUrl}\n`);
   out.write(`showing each security message as it arrives${durationMs === undefined ? ' (Ctrl-C to stop)' : ` for ${Math.round(durationMs / 1000)} s`}\n`);
   hub.on('message', (m: CapturedMessage) => out.write(`${describeMessage(m)}\n`));
   const agent = new MicroAgent({ connectionString: identity.connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), log, twinDefaults: { ...DEMO_TWIN_DEFAULTS } });

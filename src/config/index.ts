@@ -12,4 +12,4 @@ export type { Candidate, Evaluation, IgnoredEvaluation, InvalidEvaluation, Repor
 export { TwinConfigStore, changedCollectors } from './twin-config-store.js';
 export type { CollectorSupport, CommitResult, TwinConfigStoreOptions } from './twin-config-store.js';
 export { TWIN_CONFIG_FILE, twinConfigPath } from './twin-config-persistence.js';
-export { desiredSection, validateConfigCommand } from './validate-config-command.js';
+export { desiredSection, validateConfigCommand, validateDesiredDocument } from './validate-config-command.js';

@@ -1,6 +1,6 @@
 /** Offline check of a desired document (bare, or a twin with properties.desired): exit 0 valid, 1 invalid, 2 unreadable. */
 import { readFile, stat } from 'node:fs/promises';
-import { boundKey, isPlainObject, toDesiredRecord, validateDesired } from './desired-validation.js';
+import { boundKey, isPlainObject, toDesiredRecord, validateDesired, type DesiredValidation } from './desired-validation.js';
 
 /** Far above the hub's 32 KB desired limit; refuses to read anything that cannot be a twin. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -25,6 +25,15 @@ export function desiredSection(doc: unknown): unknown {
   const desired = own(doc, 'desired');
   if (isPlainObject(desired) && Object.keys(doc).every((k) => k === 'desired' || k === 'reported')) return desired;
   return doc;
+}
+
+/** The whole check of validate-config on a parsed document (also the web console's): its desired section, nulls dropped. */
+export function validateDesiredDocument(doc: unknown): { validation: DesiredValidation; keysSet: number } {
+  const section = desiredSection(doc);
+  const desired = toDesiredRecord(section);
+  // As in the agent: null removes a key (the hub stores none), so it is never invalid.
+  if (desired) for (const key of Object.keys(desired)) if (desired[key] === null) delete desired[key];
+  return { validation: validateDesired(desired ?? section), keysSet: Object.keys(desired ?? {}).length };
 }
 
 export async function validateConfigCommand(
@@ -52,13 +61,9 @@ export async function validateConfigCommand(
     err.write(`validate-config: ${shown} is not valid JSON: ${(error as Error).message}\n`);
     return 2;
   }
-  const section = desiredSection(doc);
-  const desired = toDesiredRecord(section);
-  // As in the agent: null removes a key (the hub stores none), so it is never invalid.
-  if (desired) for (const key of Object.keys(desired)) if (desired[key] === null) delete desired[key];
-  const validation = validateDesired(desired ?? section);
+  const { validation, keysSet } = validateDesiredDocument(doc);
   if (validation.valid) {
-    out.write(`${shown}: valid (${Object.keys(desired ?? {}).length} keys set)\n`);
+    out.write(`${shown}: valid (${keysSet} keys set)\n`);
     return 0;
   }
   for (const { key, reason } of validation.reasons) {

@@ -23,6 +23,13 @@ export interface IdentityRecord {
   createdAt: string;
 }
 
+/** A module identity that appeared or went away, for listeners such as the web console. */
+export interface IdentityChange {
+  deviceId: string;
+  moduleId: string;
+  change: 'added' | 'deleted';
+}
+
 export function moduleKey(deviceId: string, moduleId: string): string {
   return `${deviceId}/${moduleId}`;
 }
@@ -54,7 +61,10 @@ export class ModuleIdentities {
   private readonly devicesById = new Map<string, IdentityRecord>();
   private readonly modules = new Map<string, IdentityRecord>();
 
-  constructor(private readonly connectionString: (deviceId: string, moduleId: string, key: string) => string) {}
+  constructor(
+    private readonly connectionString: (deviceId: string, moduleId: string, key: string) => string,
+    private readonly onChange: (change: IdentityChange) => void = () => undefined,
+  ) {}
 
   /** Creates the identity (and implicitly its device); returns the existing one when it is already there. */
   create(deviceId: string, moduleId: string, key?: string): ModuleIdentity {
@@ -67,6 +77,7 @@ export class ModuleIdentities {
     this.createDevice(deviceId);
     const entry = newRecord(deviceId, moduleId, key);
     this.modules.set(moduleKey(deviceId, moduleId), entry);
+    this.onChange({ deviceId, moduleId, change: 'added' });
     return this.identity(entry);
   }
 
@@ -105,13 +116,21 @@ export class ModuleIdentities {
   }
 
   deleteModule(deviceId: string, moduleId: string): boolean {
-    return this.modules.delete(moduleKey(deviceId, moduleId));
+    const deleted = this.modules.delete(moduleKey(deviceId, moduleId));
+    if (deleted) this.onChange({ deviceId, moduleId, change: 'deleted' });
+    return deleted;
+  }
+
+  /** The identity with its connection string, when the module exists. */
+  identityOf(deviceId: string, moduleId: string): ModuleIdentity | undefined {
+    const entry = this.modules.get(moduleKey(deviceId, moduleId));
+    return entry ? this.identity(entry) : undefined;
   }
 
   /** Removes the device and every module identity on it; returns the removed module ids. */
   deleteDevice(deviceId: string): string[] {
     const removed = this.modulesOf(deviceId).map((m) => m.moduleId ?? '');
-    for (const moduleId of removed) this.modules.delete(moduleKey(deviceId, moduleId));
+    for (const moduleId of removed) this.deleteModule(deviceId, moduleId);
     this.devicesById.delete(deviceId);
     return removed;
   }

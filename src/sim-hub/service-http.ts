@@ -29,6 +29,8 @@ export interface ServiceHttpOptions {
   port: number;
   log: Logger;
   onCall(call: ServiceCall): void;
+  /** Another handler for some paths (the web console under /console); the service API never sees those requests. */
+  console?: { owns(rawUrl: string | undefined): boolean; handle(req: IncomingMessage, res: ServerResponse): void };
 }
 
 interface Route {
@@ -81,6 +83,10 @@ export class ServiceEndpoint {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.options.console?.owns(req.url)) {
+      this.options.console.handle(req, res);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {

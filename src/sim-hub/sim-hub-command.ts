@@ -1,9 +1,10 @@
-/** `iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--host H] [--hub-name NAME]`. */
+/** `iot-micro-agent sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--host H] [--hub-name NAME] [--console-token TOKEN]`. */
 import type { Logger } from 'pino';
+import { consoleTokenProblem } from './console/console-access.js';
 import { DEFAULT_MODULE_ID } from './module-identities.js';
 import { SimulatedHub, type SimHubOptions } from './simulated-hub.js';
 
-const USAGE = 'usage: sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--host H] [--hub-name NAME]';
+const USAGE = 'usage: sim-hub [--port N] [--service-port N] [--devices N] [--state-dir DIR] [--device ID] [--host H] [--hub-name NAME] [--console-token TOKEN]';
 /** `--devices` seeds a registry to try the fleet commands on; a million is far beyond any test or benchmark. */
 const MAX_SEEDED_DEVICES = 1_000_000;
 
@@ -45,6 +46,12 @@ export function parseSimHubArgs(argv: string[]): CommandArgs {
       case '--device': deviceId = value(); break;
       case '--host': options.host = value(); break;
       case '--hub-name': options.hubName = value(); break;
+      case '--console-token': {
+        options.consoleToken = value();
+        const problem = consoleTokenProblem(options.consoleToken);
+        if (problem) throw new Error(`${problem}; ${USAGE}`);
+        break;
+      }
       default: throw new Error(`unknown argument '${flag}'; ${USAGE}`);
     }
   }
@@ -69,6 +76,7 @@ export async function startSimHubCommand(argv: string[], out: NodeJS.WritableStr
       servicePort: hub.servicePort,
       serviceConnectionString: hub.serviceConnectionString,
       devices,
+      consoleUrl: hub.consoleUrl,
     };
     out.write(JSON.stringify(line) + '\n');
     return hub;

@@ -12,6 +12,9 @@ import { silentLogger } from '../log.js';
 import { loadOrCreateCertificates, type HubCertificates } from './certificates.js';
 import { DirectMethods, type MethodResult } from './direct-methods.js';
 import { waitForEvent } from './event-waiter.js';
+import { consoleTokenProblem } from './console/console-access.js';
+import { createHubConsole } from './console/hub-console.js';
+import { isConsolePath, type WebConsole } from './console/web-console.js';
 import { addressOf, createHubBroker } from './hub-broker.js';
 import { HubService } from './hub-service.js';
 import { messageSize } from './mqtt-dialect.js';
@@ -34,6 +37,8 @@ export interface SimHubOptions {
   servicePort?: number;
   /** the most items one query page holds (default 100) */
   servicePageSize?: number;
+  /** the web console's access token; random (32 bytes, base64url) when absent */
+  consoleToken?: string;
   log?: Logger;
 }
 
@@ -75,9 +80,12 @@ export class SimulatedHub extends EventEmitter {
   /** the service API without HTTP (registry, queries, twins), for tests and the web console */
   readonly service: HubService;
   readonly servicePolicyKey = randomBytes(32).toString('base64');
+  private readonly webConsole: WebConsole;
   private stopping: Promise<void> | undefined;
 
   static async start(options: SimHubOptions = {}): Promise<SimulatedHub> {
+    const tokenProblem = options.consoleToken === undefined ? undefined : consoleTokenProblem(options.consoleToken);
+    if (tokenProblem) throw new Error(tokenProblem);
     const tempDir = options.stateDir === undefined ? await mkdtemp(join(tmpdir(), 'sim-hub-')) : undefined;
     const certs = await loadOrCreateCertificates(options.stateDir ?? tempDir ?? '');
     const hub = new SimulatedHub(options, certs, tempDir);
@@ -88,6 +96,7 @@ export class SimulatedHub extends EventEmitter {
         service: hub.service, hubName: hub.hubName, policyName: SERVICE_POLICY, policyKey: hub.servicePolicyKey,
         keyPem: certs.keyPem, certPem: certs.certPem, host: hub.host, port: options.servicePort ?? 0, log: hub.log,
         onCall: (call: ServiceCall) => hub.emit('service-call', call),
+        console: { owns: isConsolePath, handle: (req, res) => hub.webConsole.handle(req, res) },
       });
     } catch (err) {
       await hub.stop();
@@ -107,14 +116,22 @@ export class SimulatedHub extends EventEmitter {
     this.caPem = certs.caPem;
     this.caFile = certs.caFile;
     this.identities = new ModuleIdentities((deviceId, moduleId, key) =>
-      `HostName=${this.hubName};DeviceId=${deviceId};ModuleId=${moduleId};SharedAccessKey=${key};GatewayHostName=localhost:${this.port}`);
-    this.twins = new TwinService(new TwinStore(), this.log, (address, patch) => this.emit('reported', { ...address, patch }));
+      `HostName=${this.hubName};DeviceId=${deviceId};ModuleId=${moduleId};SharedAccessKey=${key};GatewayHostName=localhost:${this.port}`,
+      (change) => this.emit('identity', change));
+    this.twins = new TwinService(new TwinStore(), this.log, (address, patch) => this.emit('reported', { ...address, patch }),
+      (address, patch) => this.emit('desired', { ...address, patch }));
     this.methods = new DirectMethods(this.log);
     this.service = new HubService({
       identities: this.identities, twins: this.twins.store, events: this,
       patchDesired: (address, patch) => this.patchDesired(address.deviceId, address.moduleId, patch),
       ...(options.servicePageSize === undefined ? {} : { maxPageSize: options.servicePageSize }),
     });
+    this.webConsole = createHubConsole({ hub: this, identities: this.identities, token: options.consoleToken, log: this.log });
+  }
+
+  /** The web console with its access token; the certificate names localhost, so that is the host the browser must use. */
+  get consoleUrl(): string {
+    return `https://localhost:${this.servicePort}/console/?token=${this.webConsole.token}`;
   }
 
   get servicePort(): number {
@@ -230,6 +247,7 @@ export class SimulatedHub extends EventEmitter {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.webConsole.close();
       await this.closeListener();
       await this.endpoint?.stop();
       if (this.broker) await closeBroker(this.broker);

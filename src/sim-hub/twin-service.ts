@@ -17,6 +17,7 @@ export class TwinService {
     readonly store: TwinStore,
     private readonly log: Logger,
     private readonly onReported: (address: ModuleAddress, patch: Record<string, unknown>) => void,
+    private readonly onDesired: (address: ModuleAddress, patch: Record<string, unknown>) => void = () => undefined,
   ) {}
 
   throttle(count: number): void {
@@ -66,6 +67,7 @@ export class TwinService {
     const version = this.store.apply(moduleKey(address.deviceId, address.moduleId), 'desired', patch);
     // Like IoT Hub, a module that is offline or unsubscribed misses the push and must GET the twin later.
     if (client) deliverTo(client, desiredPatchTopic(version), rawBody ?? JSON.stringify({ ...patch, $version: version }), this.log);
+    this.onDesired(address, patch);
     return version;
   }
 
