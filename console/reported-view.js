@@ -6,7 +6,7 @@ function stateBanner(reported, pending) {
   const text = pending ? 'pending: waiting for the agent to report'
     : state === 'none' ? 'no report from the agent yet' : state;
   const invalid = Array.isArray(reported.latest_invalid_fields) ? reported.latest_invalid_fields : [];
-  return el('div', { class: `latest-state state-${state}`, id: 'latest-state', 'data-latest-state': state, role: 'status', 'aria-live': 'polite' },
+  return el('div', { class: `latest-state state-${state}`, id: 'latest-state', 'data-latest-state': state, 'data-reported-version': reported.$version ?? 0, role: 'status', 'aria-live': 'polite' },
     el('span', { class: 'label' }, 'latest_state'),
     el('strong', { class: 'value' }, text),
     !pending && invalid.length > 0 && el('div', { class: 'invalid-fields' }, 'latest_invalid_fields: ',
