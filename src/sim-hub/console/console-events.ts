@@ -1,5 +1,5 @@
 /** Server-Sent Events to the console's pages: message, twin, connection and identity, with a heartbeat comment. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { systemClock, type Cancel, type Clock } from '../../clock.js';
 import { SECURITY_HEADERS, sendText } from './console-access.js';
 
@@ -22,7 +22,7 @@ export class ConsoleEvents {
     return this.streams.size;
   }
 
-  open(req: IncomingMessage, res: ServerResponse): void {
+  open(res: ServerResponse): void {
     if (this.closed) {
       sendText(res, 503, 'the simulated hub is stopping\n');
       return;
@@ -37,8 +37,8 @@ export class ConsoleEvents {
     // The comment flushes the headers at once, so the page's EventSource opens without waiting for the first event.
     res.write('retry: 2000\n: connected\n\n');
     this.streams.add(res);
+    // The response's 'close' is the connection's end; the request's fires as soon as its (empty) body is read.
     const forget = (): void => this.drop(res);
-    req.on('close', forget);
     res.on('close', forget);
     res.on('error', forget);
     this.stopHeartbeat ??= this.clock.setInterval(() => this.writeAll(': heartbeat\n\n'), this.heartbeatMs);

@@ -49,28 +49,43 @@ function parseBody(body: Buffer): unknown {
   }
 }
 
+interface Entry {
+  seq: number;
+  captured: CapturedMessage;
+  /** parsed on first use: a hub under load pays nothing while no page looks */
+  view?: ConsoleMessage;
+}
+
 export class ConsoleMessages {
-  private readonly ring: ConsoleMessage[] = [];
+  private readonly ring: Entry[] = [];
   private seq = 0;
 
   constructor(private readonly limit = CONSOLE_MESSAGE_LIMIT) {}
 
-  add(m: CapturedMessage): ConsoleMessage {
+  /** Keeps the message (dropping the oldest beyond the limit); `view()` of the result gives its console form. */
+  add(captured: CapturedMessage): Entry {
+    const entry: Entry = { seq: ++this.seq, captured };
+    this.ring.push(entry);
+    if (this.ring.length > this.limit) this.ring.shift();
+    return entry;
+  }
+
+  view(entry: Entry): ConsoleMessage {
+    if (entry.view) return entry.view;
+    const m = entry.captured;
     const body = parseBody(m.body);
-    const message: ConsoleMessage = {
-      seq: ++this.seq, deviceId: m.deviceId, moduleId: m.moduleId, receivedAt: new Date(m.receivedAt).toISOString(),
+    entry.view = {
+      seq: entry.seq, deviceId: m.deviceId, moduleId: m.moduleId, receivedAt: new Date(m.receivedAt).toISOString(),
       properties: { ...m.properties }, body, events: summarizeEvents(body),
     };
-    this.ring.push(message);
-    if (this.ring.length > this.limit) this.ring.shift();
-    return message;
+    return entry.view;
   }
 
   /** Newest first, at most `limit`, only those with an event named `event` when given. */
   list(limit: number, event?: string): ConsoleMessage[] {
     const out: ConsoleMessage[] = [];
     for (let i = this.ring.length - 1; i >= 0 && out.length < limit; i--) {
-      const m = this.ring[i] as ConsoleMessage;
+      const m = this.view(this.ring[i] as Entry);
       if (event === undefined || m.events.some((e) => e.name === event)) out.push(m);
     }
     return out;

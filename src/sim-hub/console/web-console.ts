@@ -54,7 +54,10 @@ export class WebConsole {
       options.events.on(event, listener);
       this.unsubscribe.push(() => options.events.off(event, listener));
     };
-    on('message', (m: CapturedMessage) => this.sse.send('message', this.messages.add(m)));
+    on('message', (m: CapturedMessage) => {
+      const entry = this.messages.add(m);
+      if (this.sse.openStreams > 0) this.sse.send('message', this.messages.view(entry));
+    });
     on('reported', twin);
     on('desired', twin);
     on('connect', connection('Connected'));
@@ -101,7 +104,7 @@ export class WebConsole {
       sendText(res, 302, 'see /console/\n', { Location: `${CONSOLE_PATH}/${url.search}` });
     } else if (rest === 'api/events') {
       req.resume();
-      if (method === 'GET') this.sse.open(req, res);
+      if (method === 'GET') this.sse.open(res);
       else sendJson(res, 405, { error: 'method not allowed here' });
     } else if (rest === 'api' || rest.startsWith('api/')) {
       await this.answerApi(req, res, method, rest.slice(4), url.searchParams);
