@@ -53,7 +53,7 @@ export function renderChart(root, messages, now = Date.now()) {
       viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img',
       'aria-label': `Events per minute over the last ${MINUTES} minutes by name: ${total} events`,
     }, shapes),
-    el('ul', { class: 'legend', 'aria-label': 'Event names' }, names.map((name, i) =>
+    el('ul', { class: 'legend', 'aria-label': 'Chart legend: event names' }, names.map((name, i) =>
       el('li', {}, el('span', { class: `swatch series-${i % SERIES}` }), name))),
   );
 }

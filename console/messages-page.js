@@ -29,7 +29,7 @@ export function renderMessages(root, { showError }) {
   root.append(
     el('h1', {}, 'Live security messages'),
     el('section', { 'aria-labelledby': 'chart-title' }, el('h2', { id: 'chart-title' }, 'Events per minute by name'), chart),
-    el('div', { class: 'toolbar' }, el('label', { for: 'event-filter' }, 'Event name'), filter, pause),
+    el('div', { class: 'toolbar' }, el('label', { for: 'event-filter' }, 'Filter by event name'), filter, pause),
     status, list);
 
   function names() {

@@ -11,9 +11,9 @@ export const SCREENSHOT_DIR = join(REPO, 'test-output/screenshots');
 /** The README links these; only `UPDATE_SCREENSHOTS=1` refreshes them. */
 export const TRACKED_SCREENSHOT_DIR = join(REPO, 'docs/screenshots');
 
-/** Why the browser tests cannot run here; CI (root on Debian, `.ci/run` installs chromium) never skips them. */
+/** Why the browser tests cannot run here; CI (`.ci/run` installs chromium and sets REQUIRE_CHROMIUM=1) never skips them. */
 export function browserSkipReason(): string | undefined {
-  if (existsSync(CHROMIUM) || process.env['CI']) return undefined;
+  if (existsSync(CHROMIUM) || process.env['CI'] || process.env['REQUIRE_CHROMIUM'] === '1') return undefined;
   const reason = `skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, as .ci/run does)`;
   console.warn(`[console browser] ${reason}`);
   return reason;

@@ -114,7 +114,21 @@ describe.skipIf(skipReason !== undefined)(`the web console in a browser${skipRea
     await page.waitForFunction((seq) => [...document.querySelectorAll('#message-list li.message')]
       .some((m) => Number(m.getAttribute('data-seq')) > seq && m.querySelector('li.event[data-event="Heartbeat"]')), newest, WAIT);
     expect(await page.locator('figure.chart-box .legend').innerText()).toContain('Heartbeat');
+    await page.getByLabel('Filter by event name').selectOption('Heartbeat');
+    const shown = page.locator('#message-list li.message');
+    expect(await shown.evaluateAll((items) => items.every((m) => m.querySelector('li.event[data-event="Heartbeat"]')))).toBe(true);
+    await page.getByLabel('Filter by event name').selectOption('');
+
+    // Paused, the list holds still (so a message can be read), counts what arrives, and takes it in on resume.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const top = Number(await shown.first().getAttribute('data-seq'));
+    await shown.first().locator('summary').click();
+    expect(await shown.first().locator('pre').innerText()).toContain('"Events"');
     await screenshot(page, 'console-messages.png');
+    await page.getByText(/^Paused: [1-9]\d* new messages? held\.$/).waitFor(WAIT);
+    expect(Number(await shown.first().getAttribute('data-seq'))).toBe(top);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    expect(Number(await shown.first().getAttribute('data-seq'))).toBeGreaterThan(top);
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
