@@ -1,4 +1,4 @@
-// Builds DOM nodes without innerHTML, so nothing from the hub is ever parsed as markup.
+// Builds DOM nodes from data, never from markup strings, so nothing from the hub is ever parsed as HTML.
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {

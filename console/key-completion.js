@@ -10,7 +10,10 @@ export function keyAtCaret(text, caret) {
   const before = text.slice(0, match.index).trimEnd();
   if (before !== '' && !before.endsWith('{') && !before.endsWith(',')) return undefined;
   const rest = /^[A-Za-z0-9_]*"?/.exec(text.slice(caret))[0];
-  return { partial: match[1], start: match.index, end: caret + rest.length };
+  const end = caret + rest.length;
+  // Inside an existing key (`"He|artbeat": 1`) only the name is replaced; its value stays.
+  const hasValue = rest.endsWith('"') && /^\s*:/.test(text.slice(end));
+  return { partial: match[1], start: match.index, end, hasValue };
 }
 
 export function attachCompletion(textarea, keys, onInsert) {
@@ -57,7 +60,7 @@ export function attachCompletion(textarea, keys, onInsert) {
     const key = current.items[index];
     const at = current.at;
     if (!key || !at) return;
-    const insert = `"${key.name}": ${JSON.stringify(key.default ?? null)}`;
+    const insert = at.hasValue ? `"${key.name}"` : `"${key.name}": ${JSON.stringify(key.default ?? null)}`;
     textarea.setRangeText(insert, at.start, at.end, 'end');
     close();
     textarea.focus();
