@@ -40,7 +40,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/$NAME-install.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 tree=$stage/$NAME
 mkdir -p "$tree"
-for f in package.json README.md dist config-schema message-schema collectors; do
+for f in package.json README.md dist config-schema message-schema console collectors; do
   [ -e "$src/$f" ] && cp -R "$src/$f" "$tree/"
 done
 mkdir -p "$tree/pam"

@@ -1,3 +1,5 @@
+import { request } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedHub } from '../../src/sim-hub/index.js';
 import { call as serviceCall } from '../sim-hub/service-client.js';
@@ -97,5 +99,29 @@ describe('web console access', () => {
     expect(r.status).toBe(401);
     const ok = await serviceCall(hub, 'GET', '/devices/sim-device-0001');
     expect(ok.status).toBe(200);
+  });
+});
+
+// A non-loopback address of this machine, to reach a hub listening on every interface from "outside".
+const external = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+if (external === undefined) console.warn('[console access] the off-loopback test is skipped: this machine has no non-loopback IPv4 address');
+
+describe.skipIf(external === undefined)('web console off loopback', () => {
+  it('refuses the console, even with the token, to a client that is not on this machine; the service API still answers there', async () => {
+    const wide = await SimulatedHub.start({ host: '0.0.0.0' });
+    try {
+      const status = (path: string): Promise<number> => new Promise((resolve, reject) => {
+        request({ host: external, port: wide.servicePort, path, servername: 'localhost', ca: wide.caPem }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      expect(await status(`/console/?token=${tokenOf(wide)}`)).toBe(403);
+      expect(await status(`/console/api/devices?token=${tokenOf(wide)}`)).toBe(403);
+      expect(await status('/devices?api-version=2021-04-12')).toBe(401);
+      expect((await consoleCall(wide, 'GET', '/console/api/devices', { token: true })).status).toBe(200);
+    } finally {
+      await wide.stop();
+    }
   });
 });

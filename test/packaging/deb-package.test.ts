@@ -257,6 +257,7 @@ describe.skipIf(skipReason !== undefined)('systemd/install.sh from the npm tarba
     expect(await modeOf(join(lib, 'dist/src/cli.js'))).toEqual({ mode: '0755', owner: 'root' });
     expect(await modeOf(join(lib, 'pam/pam-login-hook.sh'))).toEqual({ mode: '0755', owner: 'root' });
     expect(await modeOf(join(lib, 'node_modules/pino/package.json'))).toEqual({ mode: '0644', owner: 'root' });
+    expect(await modeOf(join(lib, 'console/index.html'))).toEqual({ mode: '0644', owner: 'root' });
     expect(await modeOf(join(prefix, 'etc/systemd/system/iot-micro-agent.service'))).toEqual({ mode: '0644', owner: 'root' });
     expect(await readFile(join(prefix, 'etc/systemd/system/iot-micro-agent.service'), 'utf8')).toBe(await readFile(REPO_UNIT, 'utf8'));
     expect(await modeOf(join(prefix, 'etc/iot-micro-agent'))).toEqual({ mode: '0755', owner: 'root' });

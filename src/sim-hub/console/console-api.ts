@@ -12,6 +12,8 @@ export interface ConsoleHubView {
   service: HubService;
   /** every device id, in registry order */
   deviceIds(): Iterable<string>;
+  /** a registry lookup, without building the module's documents */
+  hasModule(deviceId: string, moduleId: string): boolean;
   connectionString(deviceId: string, moduleId: string): string | undefined;
   /** the fleet command's create-module on every device that lacks the agent's module */
   addAgentModules(): Promise<{ created: number; alreadyHad: number; failed: unknown[] }>;
@@ -135,8 +137,9 @@ export class ConsoleApi {
       total++;
     }
     const items = ids.map((deviceId) => {
-      const agent = this.hub.service.listModules(deviceId).find((m) => m['moduleId'] === DEFAULT_MODULE_ID);
-      return { deviceId, hasAgentModule: agent !== undefined, ...activity(agent ?? this.hub.service.getDevice(deviceId)) };
+      const hasAgentModule = this.hub.hasModule(deviceId, DEFAULT_MODULE_ID);
+      const doc = hasAgentModule ? this.hub.service.getModule(deviceId, DEFAULT_MODULE_ID) : this.hub.service.getDevice(deviceId);
+      return { deviceId, hasAgentModule, ...activity(doc) };
     });
     return { items, total, page, pageSize };
   }

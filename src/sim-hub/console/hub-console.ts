@@ -26,6 +26,7 @@ export function createHubConsole({ hub, identities, token, log }: HubConsoleOpti
       *deviceIds() {
         for (const d of identities.devices()) yield d.deviceId;
       },
+      hasModule: (deviceId, moduleId) => identities.has(deviceId, moduleId),
       connectionString: (deviceId, moduleId) => identities.identityOf(deviceId, moduleId)?.connectionString,
       addAgentModules: () => addAgentModules(hub),
     },

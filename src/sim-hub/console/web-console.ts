@@ -86,6 +86,12 @@ export class WebConsole {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
+    // The hub may listen on every interface for devices (--host 0.0.0.0); the console stays on this machine.
+    if (!isLoopback(req.socket.remoteAddress)) {
+      req.resume();
+      sendText(res, 403, 'the console answers only on this machine (loopback)\n');
+      return;
+    }
     const credential = this.access.check(req, url);
     if (credential === undefined) {
       req.resume();
@@ -150,6 +156,10 @@ export class WebConsole {
     }
     this.sse.send('twin', { ...address(a), desired: twin.desired, reported: twin.reported });
   }
+}
+
+function isLoopback(remote: string | undefined): boolean {
+  return remote !== undefined && (remote === '::1' || /^(::ffff:)?127\./.test(remote));
 }
 
 function address(a: ModuleAddress): ModuleAddress {
