@@ -132,10 +132,13 @@ export function createDesiredEditor({ keys, onMarks, onSave }) {
     /** New desired from the hub; the text follows it unless the user has unsaved edits. */
     setBaseline(desired) {
       const next = editable(desired);
-      const clean = textarea.value === format(baseline) || textarea.value === '';
+      // Unsaved edits are kept; a text that says what the hub already had follows the hub.
+      const current = syntaxProblem(textarea.value).value;
+      const clean = textarea.value === '' || (current !== undefined && Object.keys(diffPatch(baseline, current)).length === 0);
       baseline = next;
-      if (clean) setText(format(baseline));
-      else changed();
+      if (!clean) changed();
+      else if (textarea.value !== format(baseline)) setText(format(baseline));
+      else refreshButtons();
       return clean;
     },
     setRejected(fields) {
