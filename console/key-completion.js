@@ -18,16 +18,14 @@ export function keyAtCaret(text, caret) {
 
 export function attachCompletion(textarea, keys, onInsert) {
   const list = el('ul', { id: `${textarea.id}-completion`, class: 'completion', role: 'listbox', 'aria-label': 'Twin keys', hidden: true });
-  textarea.setAttribute('role', 'combobox');
+  // A multi-line textbox keeps its role; aria-autocomplete and aria-activedescendant announce the suggestions.
   textarea.setAttribute('aria-autocomplete', 'list');
   textarea.setAttribute('aria-controls', list.id);
-  textarea.setAttribute('aria-expanded', 'false');
   let current = { items: [], active: 0, at: undefined };
 
   function close() {
     list.hidden = true;
     list.replaceChildren();
-    textarea.setAttribute('aria-expanded', 'false');
     textarea.removeAttribute('aria-activedescendant');
     current = { items: [], active: 0, at: undefined };
   }
@@ -38,7 +36,6 @@ export function attachCompletion(textarea, keys, onInsert) {
       onmousedown: (event) => { event.preventDefault(); accept(i); },
     }, el('span', { class: 'key-name' }, key.name), el('span', { class: 'muted' }, ` ${key.type} · default ${JSON.stringify(key.default)}`))));
     list.hidden = false;
-    textarea.setAttribute('aria-expanded', 'true');
     textarea.setAttribute('aria-activedescendant', `${list.id}-${current.active}`);
   }
 
