@@ -99,6 +99,7 @@ describe.skipIf(skipReason !== undefined)(`the web console in a browser${skipRea
     await editor.fill(JSON.stringify({ SystemInformation_MessageFrequency: 'Medium', Heartbeat_MessageFrequency: 'Sometimes' }, null, 2));
     await page.locator('#desired-errors li[data-key="Heartbeat_MessageFrequency"]').waitFor(WAIT);
     expect(await save.isDisabled()).toBe(true);
+    expect(hub.getTwin('console-device-0002', MODULE).desired['Heartbeat_MessageFrequency']).toBeUndefined();
     before = await reportedVersion(page);
     await page.getByRole('button', { name: /Save anyway/ }).click();
     await waitForAnswer(page, 'failed', before);
