@@ -14,7 +14,7 @@ import { DirectMethods, type MethodResult } from './direct-methods.js';
 import { waitForEvent } from './event-waiter.js';
 import { consoleTokenProblem } from './console/console-access.js';
 import { createHubConsole } from './console/hub-console.js';
-import { isConsolePath, type WebConsole } from './console/web-console.js';
+import type { WebConsole } from './console/web-console.js';
 import { addressOf, createHubBroker } from './hub-broker.js';
 import { HubService } from './hub-service.js';
 import { messageSize } from './mqtt-dialect.js';
@@ -96,7 +96,7 @@ export class SimulatedHub extends EventEmitter {
         service: hub.service, hubName: hub.hubName, policyName: SERVICE_POLICY, policyKey: hub.servicePolicyKey,
         keyPem: certs.keyPem, certPem: certs.certPem, host: hub.host, port: options.servicePort ?? 0, log: hub.log,
         onCall: (call: ServiceCall) => hub.emit('service-call', call),
-        console: { owns: isConsolePath, handle: (req, res) => hub.webConsole.handle(req, res) },
+        console: hub.webConsole,
       });
     } catch (err) {
       await hub.stop();

@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { twinSchemaPath, validateConfigCommand } from '../../src/config/index.js';
+import { twinSchemaPath } from '../../src/config/index.js';
+import { packageFile } from '../../src/package-root.js';
 import { SimulatedHub } from '../../src/sim-hub/index.js';
 import { consoleCall, type ConsoleResponse } from './console-client.js';
 
@@ -33,13 +34,15 @@ async function devices(query: string): Promise<{ items: Doc[]; total: number; pa
   return r.json as { items: Doc[]; total: number; page: number; pageSize: number };
 }
 
-/** What the validate-config command prints for `doc`, as [key, reason] pairs. */
-async function validateConfigReasons(doc: unknown): Promise<{ code: number; reasons: [string, string][] }> {
+/** What `iot-micro-agent validate-config` (the built CLI, a child process) prints for `doc`, as [key, reason] pairs. */
+async function validateConfigReasons(doc: unknown): Promise<{ code: number | null; reasons: [string, string][] }> {
   const file = join(dir, 'desired.json');
   await writeFile(file, JSON.stringify(doc));
-  let text = '';
-  const sink = new Writable({ write(chunk: Buffer, _e, cb) { text += chunk.toString(); cb(); } });
-  const code = await validateConfigCommand(file, sink, sink);
+  const { code, text } = await new Promise<{ code: number | null; text: string }>((resolve) => {
+    execFile(process.execPath, [packageFile('dist', 'src', 'cli.js'), 'validate-config', file], { timeout: 15_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, text: stdout + stderr });
+    });
+  });
   const reasons = text.split('\n').filter((l) => l.startsWith(`${file}: `) && !/: (valid|invalid) \(/.test(l))
     .map((l) => l.slice(file.length + 2)).map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)] as [string, string]);
   return { code, reasons };

@@ -65,6 +65,11 @@ export class WebConsole {
     on('identity', (c: IdentityChange) => this.sse.send('identity', { deviceId: c.deviceId, moduleId: c.moduleId, change: c.change }));
   }
 
+  /** Whether a request is the console's (the service endpoint asks before it reads anything). */
+  owns(rawUrl: string | undefined): boolean {
+    return isConsolePath(rawUrl);
+  }
+
   get token(): string {
     return this.access.token;
   }
