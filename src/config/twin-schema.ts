@@ -36,8 +36,18 @@ export function twinSchemaPath(): string {
 let compiled: CompiledTwinSchema | undefined; // memo: the schema file is read and compiled once per process
 
 export function twinSchema(): CompiledTwinSchema {
-  compiled ??= compileTwinSchema(JSON.parse(readFileSync(twinSchemaPath(), 'utf8')) as TwinSchema & object);
+  compiled ??= compileTwinSchema(readTwinSchema());
   return compiled;
+}
+
+function readTwinSchema(): TwinSchema & object {
+  return JSON.parse(readFileSync(twinSchemaPath(), 'utf8')) as TwinSchema & object;
+}
+
+/** The built-in schema with `extra` keys added (custom collectors' keys); an invalid fragment throws ajv's error. */
+export function composeTwinSchema(extra: Readonly<Record<string, object>>): CompiledTwinSchema {
+  const base = readTwinSchema();
+  return compileTwinSchema({ ...base, properties: { ...base.properties, ...(extra as Record<string, PropertySchema>) } });
 }
 
 function compileTwinSchema(schema: TwinSchema & object): CompiledTwinSchema {

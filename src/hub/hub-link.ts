@@ -49,6 +49,8 @@ export interface HubLinkEvents {
   twin: [desired: DesiredDocument, reported: DesiredDocument];
   /** A desired patch pushed by the hub (with `$version`). */
   desired: [patch: DesiredDocument];
+  /** One connection attempt failed (the loop retries after a backoff): the reason in one line. */
+  'connect-failed': [reason: string];
 }
 
 export class HubLink extends EventEmitter<HubLinkEvents> {
@@ -156,6 +158,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
           if (reason !== this.lastReason) this.opts.log.warn({ attempt: attempt + 1, retryInMs: delay }, reason);
           else this.opts.log.debug({ attempt: attempt + 1, retryInMs: delay }, reason);
           this.lastReason = reason;
+          this.emit('connect-failed', reason);
           await new Promise<void>((resolve) => {
             this.cancelRetry = this.opts.clock.setTimeout(resolve, delay);
           });
