@@ -94,7 +94,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.tracker = new StatusTracker(this.clock);
     this.reporter = new ReportedWriter({
       update: (patch) => this.link.updateReported(patch), log: this.log, clock: this.clock, running: () => this.state === 'running',
-      retry: () => this.enqueue(() => this.report()), written: (patch) => this.emit('reported', patch),
+      retry: () => this.enqueue(() => this.report()), written: (patch) => this.tell('reported', patch),
     });
     this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
   }
@@ -157,7 +157,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     this.delivery = new Delivery({
       outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false,
-      onSent: (m) => this.emit('message-sent', { bytes: m.body.length, queuedMs: Math.max(0, this.clock.now() - m.appendedAt), pending: this.outbox.pending }),
+      onSent: (m) => this.tell('message-sent', { bytes: m.body.length, queuedMs: Math.max(0, this.clock.now() - m.appendedAt), pending: this.outbox.pending }),
       onDeadLetter: (_m, reason) => this.problem('delivery', `the hub refuses a message; moved to the dead-letter file: ${reason}`),
     });
     this.pipeline = new Pipeline({
@@ -181,13 +181,13 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.checkStarting();
     this.link.on('connected', () => {
       this.tracker.setConnection('connected');
-      this.emit('connected', { endpoint: this.link.endpoint, deviceId: this.cs.deviceId, moduleId: this.cs.moduleId });
+      this.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs.deviceId, moduleId: this.cs.moduleId });
       this.delivery.kick();
     });
     this.link.on('disconnected', (reason) => {
       this.tracker.setConnection(this.state === 'running' ? 'connecting' : 'disconnected');
       this.delivery.connectionLost();
-      this.emit('disconnected', { reason });
+      this.tell('disconnected', { reason });
     });
     this.link.on('connect-failed', (reason) => this.problem('hub', reason));
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
@@ -252,7 +252,16 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   /** Records a problem for status() and tells `error` listeners; without one, nothing is thrown. */
   private problem(source: ErrorSource, message: string, collector?: string): void {
     const problem = this.tracker.problem(source, message, collector);
-    if (this.listenerCount('error') > 0) this.emit('error', new AgentError('AgentProblem', message, true), problem);
+    if (this.listenerCount('error') > 0) this.tell('error', new AgentError('AgentProblem', message, true), problem);
+  }
+
+  /** Emits to the host program; a listener that throws is logged and never reaches the agent's own loops. */
+  private tell<K extends keyof MicroAgentEvents>(event: K, ...args: MicroAgentEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: MicroAgentEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ event, reason: errorMessage(err) }, 'a listener of the agent threw');
+    }
   }
 
   /** The effective configuration now in force. */
@@ -280,7 +289,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       // The store has logged each key with its reason; the running configuration stays, the version counts as seen.
       this.store.recordRejected(evaluation);
       this.lastDecision = { latest_state: 'failed', latest_invalid_fields: evaluation.invalidFields };
-      this.emit('config-rejected', { version: evaluation.version, invalidFields: [...evaluation.invalidFields], reasons: evaluation.reasons.map((r) => ({ ...r })) });
+      this.tell('config-rejected', { version: evaluation.version, invalidFields: [...evaluation.invalidFields], reasons: evaluation.reasons.map((r) => ({ ...r })) });
       await this.report();
       return;
     }
@@ -300,7 +309,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
-    this.emit('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
+    this.tell('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
     await this.report();
   }
 

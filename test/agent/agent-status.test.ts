@@ -27,6 +27,10 @@ describe('agent.status() and the typed events a host program sees', () => {
     agent.on('connected', (e) => connected.push(e));
     agent.on('disconnected', (e) => disconnected.push(e));
     agent.on('message-sent', (e) => sent.push(e));
+    // A host listener that throws is logged and changes nothing for the agent.
+    agent.on('message-sent', () => {
+      throw new Error('bug in the host program');
+    });
     agent.on('error', (error, problem) => problems.push({ error, problem }));
     await agent.start();
     expect(['connecting', 'connected']).toContain(agent.status().connection.state);
@@ -51,6 +55,7 @@ describe('agent.status() and the typed events a host program sees', () => {
       outbox: { mode: 'disk' },
     });
     expect(status.lastError).toEqual(dead?.problem);
+    expect(rig.logs.filter((l) => l.msg === 'a listener of the agent threw' && l['event'] === 'message-sent').length).toBeGreaterThan(0);
     expect(status.messages.sent).toBe(sent.length);
     expect(status.collectors['Heartbeat']).toMatchObject({ state: 'running', refused: 0, settings: { Heartbeat_MessageFrequency: 'High' } });
     expect(status.collectors['Heartbeat']?.emitted).toBeGreaterThan(0);
