@@ -1,10 +1,13 @@
 /** What `agent.status()` returns, and the per-collector view it shares with the reported properties. */
+import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { CollectorSettings } from '../collectors/types.js';
-import type { AgentProblem, ErrorSource } from './agent-events.js';
+import type { AgentProblem, ErrorSource, MicroAgentEvents } from './agent-events.js';
 import type { Clock } from './clock.js';
 import type { CollectorHost, CollectorReport, CollectorState } from './collector-host.js';
 import type { TwinConfigStore } from './config/twin-config-store.js';
+import { AgentError, errorMessage } from './errors.js';
 import { DEAD_LETTER_NAME } from './outbox/dead-letter-file.js';
 import type { DeliveryStats } from './outbox/delivery.js';
 import type { OutboxStats } from './outbox/outbox.js';
@@ -57,22 +60,32 @@ export interface AgentStatus {
   readonly deadLetters: { readonly count: number; readonly file: string | undefined };
 }
 
-/** Connection state and the last problem, as the agent's events tell them. */
+/** What the host program is told: the events, and the connection state and last problem status() shows. */
 export class StatusTracker {
   connection: ConnectionState = 'disconnected';
   since: number | undefined;
   lastError: AgentProblem | undefined;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly emitter: EventEmitter<MicroAgentEvents>, private readonly clock: Clock, private readonly log: Logger) {}
 
   setConnection(state: ConnectionState): void {
     this.connection = state;
     this.since = this.clock.now();
   }
 
-  problem(source: ErrorSource, message: string, collector?: string): AgentProblem {
+  /** Emits to the host program; a listener that throws is logged and never reaches the agent's own loops. */
+  tell<K extends keyof MicroAgentEvents>(event: K, ...args: MicroAgentEvents[K]): void {
+    try {
+      (this.emitter.emit as (e: K, ...a: MicroAgentEvents[K]) => boolean).call(this.emitter, event, ...args);
+    } catch (err) {
+      this.log.error({ event, reason: errorMessage(err) }, 'a listener of the agent threw');
+    }
+  }
+
+  /** Records a problem for status() and tells `error` listeners; without one, nothing is thrown. */
+  problem(source: ErrorSource, message: string, collector?: string): void {
     this.lastError = { source, message, at: new Date(this.clock.now()).toISOString(), ...(collector !== undefined ? { collector } : {}) };
-    return this.lastError;
+    if (this.emitter.listenerCount('error') > 0) this.tell('error', new AgentError('AgentProblem', message, true), this.lastError);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { builtInCollectors } from '../collectors/registry.js';
 import type { DefinedCollector } from '../collectors/define-collector.js';
 import type { CollectorFactory } from '../collectors/types.js';
-import type { ErrorSource, MicroAgentEvents } from './agent-events.js';
+import type { MicroAgentEvents } from './agent-events.js';
 import { buildStatus, collectorReports, settingsOf, StatusTracker, type AgentStatus } from './agent-status.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
 import { settledWithin, systemClock, type Clock } from './clock.js';
@@ -91,10 +91,10 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.log = opts.log ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
     this.collectors = prepareCollectors(opts.collectors ?? builtInCollectors, opts.customCollectors ?? []);
-    this.tracker = new StatusTracker(this.clock);
+    this.tracker = new StatusTracker(this, this.clock, this.log);
     this.reporter = new ReportedWriter({
       update: (patch) => this.link.updateReported(patch), log: this.log, clock: this.clock, running: () => this.state === 'running',
-      retry: () => this.enqueue(() => this.report()), written: (patch) => this.tell('reported', patch),
+      retry: () => this.enqueue(() => this.report()), written: (patch) => this.tracker.tell('reported', patch),
     });
     this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
   }
@@ -147,7 +147,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     this.host = new CollectorHost({
       factories: this.collectors.factories, eventChecks: this.collectors.eventChecks,
-      onProblem: (collector, message) => this.problem('collector', message, collector),
+      onProblem: (collector, message) => this.tracker.problem('collector', message, collector),
       hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
       onEvent: (collector, event) => this.pipeline.ingest(collector, event),
       onStatusChange: () => {
@@ -157,8 +157,8 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     this.delivery = new Delivery({
       outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false,
-      onSent: (m) => this.tell('message-sent', { bytes: m.body.length, queuedMs: Math.max(0, this.clock.now() - m.appendedAt), pending: this.outbox.pending }),
-      onDeadLetter: (_m, reason) => this.problem('delivery', `the hub refuses a message; moved to the dead-letter file: ${reason}`),
+      onSent: (m) => this.tracker.tell('message-sent', { bytes: m.body.length, queuedMs: Math.max(0, this.clock.now() - m.appendedAt), pending: this.outbox.pending }),
+      onDeadLetter: (_m, reason) => this.tracker.problem('delivery', `the hub refuses a message; moved to the dead-letter file: ${reason}`),
     });
     this.pipeline = new Pipeline({
       clock: this.clock, log: this.log, outbox: this.outbox,
@@ -181,15 +181,15 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.checkStarting();
     this.link.on('connected', () => {
       this.tracker.setConnection('connected');
-      this.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs.deviceId, moduleId: this.cs.moduleId });
+      this.tracker.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs.deviceId, moduleId: this.cs.moduleId });
       this.delivery.kick();
     });
     this.link.on('disconnected', (reason) => {
       this.tracker.setConnection(this.state === 'running' ? 'connecting' : 'disconnected');
       this.delivery.connectionLost();
-      this.tell('disconnected', { reason });
+      this.tracker.tell('disconnected', { reason });
     });
-    this.link.on('connect-failed', (reason) => this.problem('hub', reason));
+    this.link.on('connect-failed', (reason) => this.tracker.problem('hub', reason));
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
     this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
     this.delivery.start();
@@ -249,21 +249,6 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
   }
 
-  /** Records a problem for status() and tells `error` listeners; without one, nothing is thrown. */
-  private problem(source: ErrorSource, message: string, collector?: string): void {
-    const problem = this.tracker.problem(source, message, collector);
-    if (this.listenerCount('error') > 0) this.tell('error', new AgentError('AgentProblem', message, true), problem);
-  }
-
-  /** Emits to the host program; a listener that throws is logged and never reaches the agent's own loops. */
-  private tell<K extends keyof MicroAgentEvents>(event: K, ...args: MicroAgentEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: MicroAgentEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.log.error({ event, reason: errorMessage(err) }, 'a listener of the agent threw');
-    }
-  }
-
   /** The effective configuration now in force. */
   configuration(): EffectiveConfig {
     return this.store.effective();
@@ -272,7 +257,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private enqueue(task: () => Promise<void>): void {
     this.queue = this.queue.then(task).catch((err: unknown) => {
       this.log.error({ reason: errorMessage(err) }, 'configuration update failed');
-      this.problem('configuration', `configuration update failed: ${errorMessage(err)}`);
+      this.tracker.problem('configuration', `configuration update failed: ${errorMessage(err)}`);
     });
   }
 
@@ -289,7 +274,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       // The store has logged each key with its reason; the running configuration stays, the version counts as seen.
       this.store.recordRejected(evaluation);
       this.lastDecision = { latest_state: 'failed', latest_invalid_fields: evaluation.invalidFields };
-      this.tell('config-rejected', { version: evaluation.version, invalidFields: [...evaluation.invalidFields], reasons: evaluation.reasons.map((r) => ({ ...r })) });
+      this.tracker.tell('config-rejected', { version: evaluation.version, invalidFields: [...evaluation.invalidFields], reasons: evaluation.reasons.map((r) => ({ ...r })) });
       await this.report();
       return;
     }
@@ -309,7 +294,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
-    this.tell('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
+    this.tracker.tell('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
     await this.report();
   }
 
