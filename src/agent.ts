@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { builtInCollectors } from '../collectors/registry.js';
 import type { CollectorFactory, CollectorSettings } from '../collectors/types.js';
+import { connectionSource, resolveConnection, selectCollectors, type AgentInternals, type ConnectionSource, type MicroAgentOptions, type TunedAgentOptions } from './agent-options.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
 import { systemClock, type Cancel, type Clock } from './clock.js';
 import { CollectorHost, type CollectorReport } from './collector-host.js';
@@ -17,8 +17,7 @@ import type { EffectiveConfig } from './config/twin-keys.js';
 import { COLLECTOR_NAMES } from './config/twin-keys.js';
 import { AgentError, NotConnectedError, UserInputError, errorMessage } from './errors.js';
 import { backoffDelay } from './backoff.js';
-import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
-import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
+import { HubLink, type DesiredDocument } from './hub/hub-link.js';
 import { silentLogger } from './log.js';
 import { Delivery } from './outbox/delivery.js';
 import { openOutbox } from './outbox/open-outbox.js';
@@ -32,31 +31,7 @@ const STATISTICS = 'Statistics';
 const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
 
-export interface MicroAgentOptions {
-  /** Module connection string, as text or parsed. */
-  connectionString: string | ModuleConnectionString;
-  /** PEM of a CA to trust (IoT Edge gateway, simulated hub). */
-  ca?: string;
-  transport?: Transport;
-  /** Agent id, accepted configuration, outbox, offsets. Without it everything lives in memory. */
-  stateDir?: string;
-  hostRoot?: string;
-  log?: Logger;
-  clock?: Clock;
-  /** Device-side defaults for twin keys; the twin's desired properties override them. */
-  twinDefaults?: Record<string, unknown>;
-  /** Collectors by twin name; defaults to the built-in ones. Gateways add their own here. */
-  collectors?: Readonly<Record<string, CollectorFactory>>;
-  outboxMaxBytes?: number;
-  maxMessageBytes?: number;
-  /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
-  twinTimeoutMs?: number;
-  /** How long a configuration change waits for pending messages to reach the hub before applying. */
-  flushBeforeApplyMs?: number;
-  /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
-  collectTimeoutMs?: number;
-  random?: () => number;
-}
+export type { MicroAgentOptions } from './agent-options.js';
 
 export interface MicroAgentEvents {
   /** The reported properties were written (after every configuration decision). */
@@ -68,7 +43,9 @@ export interface MicroAgentEvents {
 export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly cs: ModuleConnectionString;
+  private readonly opts: TunedAgentOptions;
+  private readonly source: ConnectionSource;
+  private readonly factories: Readonly<Record<string, CollectorFactory>>;
   private readonly version = agentVersion();
   private readonly startedAt = new Date();
   private agentId = '';
@@ -86,11 +63,14 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private cancelReportRetry: Cancel | undefined;
   private reportFailures = 0;
 
-  constructor(private readonly opts: MicroAgentOptions) {
+  /** Throws UserInputError for options that cannot work (no connection, a malformed connection string). */
+  constructor(options: MicroAgentOptions, /** The CLI's and the tests' knobs; not public. */ internals: AgentInternals = {}) {
     super();
-    this.log = opts.log ?? silentLogger();
-    this.clock = opts.clock ?? systemClock;
-    this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
+    this.opts = { ...options, ...internals };
+    this.log = this.opts.log ?? silentLogger();
+    this.clock = this.opts.clock ?? systemClock;
+    this.source = connectionSource(options);
+    this.factories = selectCollectors(this.opts);
   }
 
   get id(): string {
@@ -121,6 +101,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
   private async open(): Promise<void> {
     const { stateDir } = this.opts;
+    const connection = await resolveConnection(this.source);
     const id = await loadAgentId(stateDir);
     this.agentId = id.agentId;
     this.store = TwinConfigStore.load({ stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log });
@@ -137,7 +118,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       clock: this.clock, log: this.log,
     });
     this.host = new CollectorHost({
-      factories: this.opts.collectors ?? builtInCollectors,
+      factories: this.factories,
       hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
       onEvent: (collector, event) => this.pipeline.ingest(collector, event),
       onStatusChange: () => {
@@ -157,7 +138,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     await this.pipeline.restore();
     this.link = new HubLink({
-      connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
+      ...connection, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),
