@@ -4,8 +4,9 @@
 export interface ConnectedEvent {
   /** The host the agent connected to: the hub, or the gateway named by `GatewayHostName`. */
   readonly endpoint: string;
-  readonly deviceId: string;
-  readonly moduleId: string;
+  /** From the connection string; undefined when the host program handed in its own client. */
+  readonly deviceId: string | undefined;
+  readonly moduleId: string | undefined;
 }
 
 /** Payload of `disconnected`. */

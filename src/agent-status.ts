@@ -35,7 +35,8 @@ export interface AgentStatus {
   readonly agentId: string;
   readonly connection: {
     readonly state: ConnectionState;
-    readonly endpoint: string;
+    /** The hub or gateway host; undefined before start(). */
+    readonly endpoint: string | undefined;
     /** Since when in this state, ISO 8601 UTC; undefined before start(). */
     readonly since: string | undefined;
   };
@@ -113,7 +114,7 @@ function statisticsReport(values: Readonly<Record<string, string | number | bool
 export interface StatusParts {
   readonly lifecycle: AgentStatus['lifecycle'];
   readonly agentId: string;
-  readonly endpoint: string;
+  readonly endpoint: string | undefined;
   readonly tracker: StatusTracker;
   readonly decision: { latest_state: 'success' | 'failed'; latest_invalid_fields: string[] };
   /** Undefined before start() opened them. */

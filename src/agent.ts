@@ -5,9 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { builtInCollectors } from '../collectors/registry.js';
-import type { DefinedCollector } from '../collectors/define-collector.js';
 import type { CollectorFactory } from '../collectors/types.js';
+import { connectionSource, resolveConnection, selectCollectors, type AgentInternals, type ConnectionSource, type MicroAgentOptions, type TunedAgentOptions } from './agent-options.js';
 import type { MicroAgentEvents } from './agent-events.js';
 import { buildStatus, collectorReports, settingsOf, StatusTracker, type AgentStatus } from './agent-status.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
@@ -19,8 +18,8 @@ import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
 import { prepareCollectors, type PreparedCollectors } from './custom-collectors.js';
 import { AgentError, UserInputError, errorMessage } from './errors.js';
-import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
-import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
+import type { ModuleConnectionString } from './hub/connection-string.js';
+import { HubLink, type DesiredDocument } from './hub/hub-link.js';
 import { silentLogger } from './log.js';
 import { Delivery } from './outbox/delivery.js';
 import { openOutbox } from './outbox/open-outbox.js';
@@ -36,38 +35,15 @@ const STATISTICS = 'Statistics';
 const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
 
-export interface MicroAgentOptions {
-  /** Module connection string, as text or parsed. */
-  connectionString: string | ModuleConnectionString;
-  /** PEM of a CA to trust (IoT Edge gateway, simulated hub). */
-  ca?: string;
-  transport?: Transport;
-  /** Agent id, accepted configuration, outbox, offsets. Without it everything lives in memory. */
-  stateDir?: string;
-  hostRoot?: string;
-  log?: Logger;
-  clock?: Clock;
-  /** Device-side defaults for twin keys; the twin's desired properties override them. */
-  twinDefaults?: Record<string, unknown>;
-  /** Collectors by twin name; defaults to the built-in ones. Gateways add their own here. */
-  collectors?: Readonly<Record<string, CollectorFactory>>;
-  /** A gateway's own collectors (defineCollector): their twin keys and event schema join the agent's. */
-  customCollectors?: readonly DefinedCollector[];
-  outboxMaxBytes?: number;
-  maxMessageBytes?: number;
-  /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
-  twinTimeoutMs?: number;
-  /** How long a configuration change waits for pending messages to reach the hub before applying. */
-  flushBeforeApplyMs?: number;
-  /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
-  collectTimeoutMs?: number;
-  random?: () => number;
-}
+export type { MicroAgentOptions } from './agent-options.js';
 
 export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly cs: ModuleConnectionString;
+  private readonly opts: TunedAgentOptions;
+  private readonly source: ConnectionSource;
+  /** The connection string's identity; undefined with a host program's client. */
+  private cs: ModuleConnectionString | undefined;
   private readonly version = agentVersion();
   private readonly startedAt = new Date();
   private agentId = '';
@@ -86,17 +62,19 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private readonly collectors: PreparedCollectors;
   private readonly tracker: StatusTracker;
 
-  constructor(private readonly opts: MicroAgentOptions) {
+  /** Throws UserInputError for options that cannot work (no connection, a malformed connection string). */
+  constructor(options: MicroAgentOptions, /** The CLI's and the tests' knobs; not public. */ internals: AgentInternals = {}) {
     super();
-    this.log = opts.log ?? silentLogger();
-    this.clock = opts.clock ?? systemClock;
-    this.collectors = prepareCollectors(opts.collectors ?? builtInCollectors, opts.customCollectors ?? []);
+    this.opts = { ...options, ...internals };
+    this.log = this.opts.log ?? silentLogger();
+    this.clock = this.opts.clock ?? systemClock;
+    this.source = connectionSource(options);
+    this.collectors = prepareCollectors(selectCollectors(this.opts), this.opts.customCollectors ?? []);
     this.tracker = new StatusTracker(this, this.clock, this.log);
     this.reporter = new ReportedWriter({
       update: (patch) => this.link.updateReported(patch), log: this.log, clock: this.clock, running: () => this.state === 'running',
       retry: () => this.enqueue(() => this.report()), written: (patch) => this.tracker.tell('reported', patch),
     });
-    this.cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
   }
 
   get id(): string {
@@ -128,6 +106,8 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
   private async open(): Promise<void> {
     const { stateDir } = this.opts;
+    const connection = await resolveConnection(this.source);
+    this.cs = 'connectionString' in connection ? connection.connectionString : undefined;
     const id = await loadAgentId(stateDir);
     this.agentId = id.agentId;
     this.store = TwinConfigStore.load({
@@ -171,7 +151,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     await this.pipeline.restore();
     this.link = new HubLink({
-      connectionString: this.cs, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
+      ...connection, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),
@@ -181,7 +161,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     this.checkStarting();
     this.link.on('connected', () => {
       this.tracker.setConnection('connected');
-      this.tracker.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs.deviceId, moduleId: this.cs.moduleId });
+      this.tracker.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs?.deviceId, moduleId: this.cs?.moduleId });
       this.delivery.kick();
     });
     this.link.on('disconnected', (reason) => {
@@ -240,7 +220,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   status(): AgentStatus {
     const opened = this.store !== undefined && this.host !== undefined && this.outbox !== undefined && this.delivery !== undefined;
     return buildStatus({
-      lifecycle: this.state, agentId: this.agentId, endpoint: this.cs.gatewayHostName ?? this.cs.hostName, tracker: this.tracker,
+      lifecycle: this.state, agentId: this.agentId, endpoint: this.link?.endpoint, tracker: this.tracker,
       decision: this.lastDecision, now: this.clock.now(),
       running: opened ? {
         host: this.host, store: this.store, names: this.collectors.collectorNames, outbox: this.outbox.stats(), delivery: this.delivery.stats(),

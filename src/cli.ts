@@ -43,8 +43,14 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const commands: Record<string, () => Promise<Command>> = {
     run: async () => (await import('./cli/run-command.js')).runCommand,
-    demo: async () => (await import('./cli/demo-command.js')).demoCommand,
-    'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
+    demo: async () => {
+      (await import('./cli/simulator-packages.js')).checkSimulatorPackages('demo');
+      return (await import('./cli/demo-command.js')).demoCommand;
+    },
+    'sim-hub': async () => {
+      (await import('./cli/simulator-packages.js')).checkSimulatorPackages('sim-hub');
+      return (await import('./cli/sim-hub-command.js')).simHubCommand;
+    },
     collect: async () => (await import('./cli/collect-command.js')).collectCommand,
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
     sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { MicroAgent } from '../agent.js';
+import type { MicroAgent } from '../agent.js';
+import { createTunedAgent } from '../tuned-agent.js';
 import { boundKey, toDesiredRecord, validateDesired } from '../config/index.js';
 import { loadLocalConfig, type LocalConfig } from '../config/local-config.js';
 import { UserInputError, errorMessage } from '../errors.js';
@@ -79,8 +80,8 @@ export async function loadRunSettings(configFile: string | undefined): Promise<R
 }
 
 function createAgent({ config, cs, ca }: RunSettings, log: Logger): MicroAgent {
-  return new MicroAgent({
-    connectionString: cs, transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
+  return createTunedAgent({
+    connectionString: cs.raw, transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
     log, twinDefaults: config.twinDefaults, outboxMaxBytes: config.outboxMaxBytes, ...(ca !== undefined ? { ca } : {}),
   });
 }

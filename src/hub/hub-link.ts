@@ -26,8 +26,10 @@ export type Transport = 'mqtt' | 'mqtt-ws';
 const STOP_CLOSE_MS = 2_000;
 export type DesiredDocument = Record<string, unknown>;
 
-export interface HubLinkOptions {
-  connectionString: ModuleConnectionString;
+/** A connection string (the link creates, owns and closes its clients) or the host program's client (never closed). */
+export type HubLinkOptions = HubLinkSettings & ({ connectionString: ModuleConnectionString; client?: undefined } | { client: ModuleClientT; connectionString?: undefined });
+
+interface HubLinkSettings {
   /** PEM of a CA to trust (simulated hub, IoT Edge gateway). */
   ca?: string;
   transport?: Transport;
@@ -54,7 +56,11 @@ export interface HubLinkEvents {
 }
 
 export class HubLink extends EventEmitter<HubLinkEvents> {
-  private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
+  private readonly opts: Required<Omit<HubLinkSettings, 'ca' | 'productInfo'>> & Pick<HubLinkSettings, 'ca' | 'productInfo'>;
+  private readonly cs: ModuleConnectionString | undefined;
+  private readonly borrowed: ModuleClientT | undefined;
+  /** Removes the listeners this link put on a borrowed client and its twin. */
+  private unlisten: (() => void)[] = [];
   private client: ModuleClientT | undefined;
   private transport: ForceClose | undefined;
   private twin: TwinT | undefined;
@@ -71,15 +77,17 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
 
   constructor(options: HubLinkOptions) {
     super();
+    const { connectionString, client, ...settings } = options;
+    this.cs = connectionString;
+    this.borrowed = client;
     this.opts = {
       transport: 'mqtt', twinTimeoutMs: 20_000, sendTimeoutMs: 60_000, openTimeoutMs: 60_000,
-      backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...options,
+      backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...settings,
     };
   }
 
   get endpoint(): string {
-    const cs = this.opts.connectionString;
-    return cs.gatewayHostName ?? cs.hostName;
+    return this.cs?.gatewayHostName ?? this.cs?.hostName ?? 'the hub (through the host program\'s client)';
   }
 
   isConnected(): boolean {
@@ -173,25 +181,19 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   private async connectOnce(): Promise<void> {
     const gen = ++this.generation;
     const log = this.opts.log;
-    // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
-    const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
-      this.transport = t;
-    });
-    const client = ModuleClient.fromConnectionString(this.opts.connectionString.raw, transport);
+    const client = this.borrowed ?? this.createClient(gen);
     this.client = client;
-    const sdkRetry = new ExponentialBackOffWithJitter();
-    // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
-    client.setRetryPolicy({
-      shouldRetry: (err: Error) => gen === this.generation && !this.stopped && sdkRetry.shouldRetry(err),
-      nextRetryTimeout: (count: number, throttled: boolean) => sdkRetry.nextRetryTimeout(count, throttled),
-    });
-    client.on('error', (err: Error) => {
+    const on = <A extends unknown[]>(emitter: EventEmitter, event: string, listener: (...args: A) => void): void => {
+      emitter.on(event, listener as (...args: unknown[]) => void);
+      this.unlisten.push(() => emitter.removeListener(event, listener as (...args: unknown[]) => void));
+    };
+    on(client, 'error', (err: Error) => {
       log.warn({ err }, 'hub client error');
       this.scheduleReconnect(gen, 'client error');
     });
-    client.on('disconnect', () => this.scheduleReconnect(gen, 'disconnected by the hub'));
+    on(client, 'disconnect', () => this.scheduleReconnect(gen, 'disconnected by the hub'));
     let opened = false;
-    client.on('connect', () => {
+    on(client, 'connect', () => {
       // The SDK reconnects by itself after retryable errors: the twin must be read again (§0.6).
       if (opened && gen === this.generation) {
         // IoT Hub closes the connection on a publish it refuses; the SDK would resend it forever: start over
@@ -204,28 +206,48 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
         void this.refreshTwin(gen);
       }
     });
-    const options: Record<string, unknown> = { keepalive: 60 };
-    if (this.opts.ca !== undefined) options['ca'] = this.opts.ca;
-    if (this.opts.productInfo !== undefined) options['productInfo'] = this.opts.productInfo;
-    await client.setOptions(options);
+    if (this.borrowed === undefined) {
+      const options: Record<string, unknown> = { keepalive: 60 };
+      if (this.opts.ca !== undefined) options['ca'] = this.opts.ca;
+      if (this.opts.productInfo !== undefined) options['productInfo'] = this.opts.productInfo;
+      await client.setOptions(options);
+    }
     await this.withTimeout(client.open(), this.opts.openTimeoutMs, 'connecting');
     const twin = await this.withTimeout(client.getTwin(), this.opts.twinTimeoutMs, 'reading the twin');
     if (gen !== this.generation) throw new Error('superseded');
     this.twin = twin;
-    twin.on('error', (err: Error) => {
+    on(twin, 'error', (err: Error) => {
       log.warn({ err }, 'twin error');
       this.scheduleReconnect(gen, 'twin error');
     });
-    twin.on('properties.desired', (delta: DesiredDocument) => {
+    on(twin, 'properties.desired', (delta: DesiredDocument) => {
       // A full read fires this with the whole document object itself; only pushes are patches.
       if (delta === twin.properties.desired) return;
       this.emit('desired', delta);
     });
     opened = true;
     this.connected = true;
-    log.info({ endpoint: this.endpoint, deviceId: this.opts.connectionString.deviceId, moduleId: this.opts.connectionString.moduleId }, 'connected to the hub');
+    log.info({ endpoint: this.endpoint, deviceId: this.cs?.deviceId, moduleId: this.cs?.moduleId }, 'connected to the hub');
     this.emit('connected');
     this.emit('twin', { ...twin.properties.desired }, { ...twin.properties.reported });
+  }
+
+  /** A client of our own over the guarded transport, with a retry policy that ends when it is torn down. */
+  private createClient(gen: number): ModuleClientT {
+    const cs = this.cs;
+    if (cs === undefined) throw new Error('no connection string');
+    // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
+    const transport = guardedTransport(this.opts.transport, this.opts.log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
+      this.transport = t;
+    });
+    const client = ModuleClient.fromConnectionString(cs.raw, transport);
+    const sdkRetry = new ExponentialBackOffWithJitter();
+    // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
+    client.setRetryPolicy({
+      shouldRetry: (err: Error) => gen === this.generation && !this.stopped && sdkRetry.shouldRetry(err),
+      nextRetryTimeout: (count: number, throttled: boolean) => sdkRetry.nextRetryTimeout(count, throttled),
+    });
+    return client;
   }
 
   /** After an SDK-level reconnect: read the full twin; if that hangs, the session is gone: start over. */
@@ -265,7 +287,13 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     this.connected = false;
     this.failPendingTwin();
     if (wasConnected && reason !== undefined) this.emit('disconnected', reason);
+    const listeners = this.unlisten.splice(0);
     if (!client) return;
+    if (client === this.borrowed) {
+      // The host program's client stays open, with its own listeners: it is theirs.
+      for (const off of listeners) off();
+      return;
+    }
     try {
       await this.withTimeout(client.close(), closeTimeoutMs, 'closing the client');
     } catch {

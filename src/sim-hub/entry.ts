@@ -1,0 +1,8 @@
+/**
+ * `iot-micro-agent/sim-hub`: the simulated IoT Hub for a gateway's own tests. Needs the optional peer
+ * dependencies aedes, @peculiar/x509 and reflect-metadata.
+ */
+export { SimulatedHub, SERVICE_POLICY, type SimHubOptions, type CapturedMessage } from './simulated-hub.js';
+export { DEFAULT_MODULE_ID, type ModuleIdentity } from './module-identities.js';
+export type { TwinDocument } from './twin-store.js';
+export type { MethodResult } from './direct-methods.js';
