@@ -83,7 +83,7 @@ describe('the npm package', () => {
   it('runs from plain ESM JavaScript: the root entry\'s exports, and an agent on the package\'s simulated hub', async () => {
     const { stdout } = await run(process.execPath, ['run-agent.mjs'], { cwd: project, timeout: 120_000 });
     const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { exports: string[]; refused: string; heartbeatFrom: string };
-    expect(result.exports).toEqual(['AgentError', 'MicroAgent', 'NotConnectedError', 'TimeoutError', 'UserInputError']);
+    expect(result.exports).toEqual(['AgentError', 'MicroAgent', 'NotConnectedError', 'TimeoutError', 'UserInputError', 'agentSchemas', 'defineCollector']);
     expect(result.refused).toBe('MicroAgent: give exactly one of connectionString, connectionStringFile or client (got none)');
     expect(result.heartbeatFrom).toBe('consumer');
   }, 180_000);
