@@ -15,7 +15,8 @@ Usage:
                                                print what a collector sees now, as JSON lines
   iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
                                                print the installed packages as CycloneDX 1.6 JSON (default) or our payload items
-  iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
+  iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable);
+                                               --collectors MODULE adds the keys of a gateway's defineCollector exports
   iot-micro-agent hub create-module|verify|configure (--device ID | --all-devices) ...
                                                set up the module on a hub's devices (see iot-micro-agent hub --help)
   iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]

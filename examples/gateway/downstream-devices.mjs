@@ -51,3 +51,6 @@ export function downstreamDevicesCollector(table) {
     }),
   });
 }
+
+/** The declaration alone, without a device table: for `iot-micro-agent validate-config --collectors` and tests. */
+export const declaration = downstreamDevicesCollector({ devices: () => [] });

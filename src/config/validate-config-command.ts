@@ -1,6 +1,7 @@
 /** Offline check of a desired document (bare, or a twin with properties.desired): exit 0 valid, 1 invalid, 2 unreadable. */
 import { readFile, stat } from 'node:fs/promises';
 import { boundKey, isPlainObject, toDesiredRecord, validateDesired } from './desired-validation.js';
+import type { CompiledTwinSchema } from './twin-schema.js';
 
 /** Far above the hub's 32 KB desired limit; refuses to read anything that cannot be a twin. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -27,10 +28,12 @@ export function desiredSection(doc: unknown): unknown {
   return doc;
 }
 
+/** `schema`: the built-in one, or one composed with a gateway's custom collectors' keys. */
 export async function validateConfigCommand(
   file: string,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
+  schema?: CompiledTwinSchema,
 ): Promise<number> {
   const shown = boundKey(file, 200);
   let text: string;
@@ -56,7 +59,7 @@ export async function validateConfigCommand(
   const desired = toDesiredRecord(section);
   // As in the agent: null removes a key (the hub stores none), so it is never invalid.
   if (desired) for (const key of Object.keys(desired)) if (desired[key] === null) delete desired[key];
-  const validation = validateDesired(desired ?? section);
+  const validation = validateDesired(desired ?? section, schema);
   if (validation.valid) {
     out.write(`${shown}: valid (${Object.keys(desired ?? {}).length} keys set)\n`);
     return 0;

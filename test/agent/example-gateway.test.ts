@@ -1,5 +1,5 @@
 /** examples/gateway run as a user would run it (a child process importing 'iot-micro-agent'), against the simulated hub. */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { waitUntil } from '../support/twin-push.js';
 const GATEWAY = fileURLToPath(new URL('../../examples/gateway/gateway.mjs', import.meta.url));
 /** The example's own declaration (plain JS): its events must validate against the schema the gateway declared. */
 const DECLARATION = new URL('../../examples/gateway/downstream-devices.mjs', import.meta.url).href;
-type DeclarationModule = { downstreamDevicesCollector(table: { devices(): readonly never[] }): DefinedCollector };
+type DeclarationModule = { declaration: DefinedCollector };
+const CLI = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -70,8 +71,8 @@ describe('examples/gateway', () => {
     await waitUntil(() => devices().some((d) => d['DeviceId'] === 'meter-9'), 20_000);
 
     // Its events validate against the schema it declared, in the official envelope.
-    const { downstreamDevicesCollector } = await import(DECLARATION) as DeclarationModule;
-    const schemas = agentSchemas([downstreamDevicesCollector({ devices: () => [] })]);
+    const { declaration } = await import(DECLARATION) as DeclarationModule;
+    const schemas = agentSchemas([declaration]);
     for (const m of hub.messages()) expect(schemas.validateMessage(JSON.parse(m.body.toString('utf8')))).toEqual([]);
     expect(devices().find((d) => d['DeviceId'] === 'meter-9')).toMatchObject({ Protocol: 'opcua', Stale: true });
     expect(devices().find((d) => d['DeviceId'] === 'pump-1')).toMatchObject({ Stale: false });
@@ -107,4 +108,30 @@ describe('examples/gateway', () => {
     expect(status.collectors['DownstreamDevices']?.emitted).toBe(2 * (status.collectors['DownstreamDevices']?.refused ?? 0));
     expect(seen('stopped')).toHaveLength(1);
   }, 90_000);
+
+  it('declares its keys to validate-config --collectors, which checks them like the built-in ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gateway-validate-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const check = async (desired: object, ...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      await writeFile(join(dir, 'desired.json'), JSON.stringify(desired));
+      return new Promise((resolve) => {
+        execFile(process.execPath, [CLI, 'validate-config', join(dir, 'desired.json'), ...extra], (error, stdout, stderr) => {
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+        });
+      });
+    };
+    const module = fileURLToPath(DECLARATION);
+    expect(await check({ DownstreamDevices_StaleAfterMinutes: 30, Process_Disabled: true }, '--collectors', module)).toMatchObject({ code: 0, stderr: '' });
+    const bad = await check({ DownstreamDevices_StaleAfterMinutes: 0, Login_CacheSize: -1 }, '--collectors', module);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('DownstreamDevices_StaleAfterMinutes: must be >= 1');
+    expect(bad.stdout).toContain('Login_CacheSize: must be >= 1');
+    expect(bad.stdout).toContain('invalid (2 invalid keys)');
+    // Without the declaration the key is unknown.
+    expect((await check({ DownstreamDevices_StaleAfterMinutes: 30 })).stdout).toContain('DownstreamDevices_StaleAfterMinutes: unknown key');
+    const missing = await check({}, '--collectors', join(dir, 'nope.mjs'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/--collectors: cannot load/);
+  }, 60_000);
 });
