@@ -5,73 +5,45 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { builtInCollectors } from '../collectors/registry.js';
-import type { CollectorFactory, CollectorSettings } from '../collectors/types.js';
+import type { CollectorFactory } from '../collectors/types.js';
+import { connectionSource, resolveConnection, selectCollectors, type AgentInternals, type ConnectionSource, type MicroAgentOptions, type TunedAgentOptions } from './agent-options.js';
+import type { MicroAgentEvents } from './agent-events.js';
+import { buildStatus, collectorReports, settingsOf, StatusTracker, type AgentStatus } from './agent-status.js';
 import { agentVersion, loadAgentId } from './agent-identity.js';
-import { systemClock, type Cancel, type Clock } from './clock.js';
-import { CollectorHost, type CollectorReport } from './collector-host.js';
+import { settledWithin, systemClock, type Clock } from './clock.js';
+import { CollectorHost } from './collector-host.js';
 import { TwinConfigStore } from './config/twin-config-store.js';
 import { boundKey } from './config/desired-validation.js';
 import { parsePriorityIntervals } from './config/priority-intervals.js';
 import type { EffectiveConfig } from './config/twin-keys.js';
-import { COLLECTOR_NAMES } from './config/twin-keys.js';
-import { AgentError, NotConnectedError, UserInputError, errorMessage } from './errors.js';
-import { backoffDelay } from './backoff.js';
-import { parseConnectionString, type ModuleConnectionString } from './hub/connection-string.js';
-import { HubLink, type DesiredDocument, type Transport } from './hub/hub-link.js';
-import { connectionStringSource, type ClientSource } from './hub/client-source.js';
+import { prepareCollectors, type PreparedCollectors } from './custom-collectors.js';
+import { AgentError, UserInputError, errorMessage } from './errors.js';
+import type { ModuleAddress } from './hub/client-source.js';
+import { HubLink, type DesiredDocument } from './hub/hub-link.js';
 import { silentLogger } from './log.js';
 import { Delivery } from './outbox/delivery.js';
 import { openOutbox } from './outbox/open-outbox.js';
 import type { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import type { CollectorSchedule } from './pipeline/priority-schedule.js';
+import { collectorSchedules } from './pipeline/priority-schedule.js';
 import { buildReported } from './reported-status.js';
+import { ReportedWriter } from './reported-writer.js';
 
+export type { MicroAgentEvents } from './agent-events.js';
 const STATISTICS = 'Statistics';
 /** stop(): how long pending messages may take to reach the hub, and the bound of each other wait. */
 const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
 
-export interface MicroAgentOptions {
-  /** Module connection string, as text or parsed; not needed with `clientSource`. */
-  connectionString?: string | ModuleConnectionString;
-  /** Where hub clients come from instead of a connection string: IoT Edge's environment (src/edge/edge-client.ts). */
-  clientSource?: ClientSource;
-  /** PEM of a CA to trust (IoT Edge gateway, simulated hub). */
-  ca?: string;
-  transport?: Transport;
-  /** Agent id, accepted configuration, outbox, offsets. Without it everything lives in memory. */
-  stateDir?: string;
-  hostRoot?: string;
-  log?: Logger;
-  clock?: Clock;
-  /** Device-side defaults for twin keys; the twin's desired properties override them. */
-  twinDefaults?: Record<string, unknown>;
-  /** Collectors by twin name; defaults to the built-in ones. Gateways add their own here. */
-  collectors?: Readonly<Record<string, CollectorFactory>>;
-  outboxMaxBytes?: number;
-  maxMessageBytes?: number;
-  /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
-  twinTimeoutMs?: number;
-  /** How long a configuration change waits for pending messages to reach the hub before applying. */
-  flushBeforeApplyMs?: number;
-  /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
-  collectTimeoutMs?: number;
-  random?: () => number;
-}
-
-export interface MicroAgentEvents {
-  /** The reported properties were written (after every configuration decision). */
-  reported: [patch: Record<string, unknown>];
-  connected: [];
-  disconnected: [reason: string];
-}
+export type { MicroAgentOptions } from './agent-options.js';
 
 export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly source: ClientSource;
+  private readonly opts: TunedAgentOptions;
+  private readonly source: ConnectionSource;
+  /** The connection string's identity; undefined with a host program's client. */
+  private cs: ModuleAddress | undefined;
   private readonly version = agentVersion();
   private readonly startedAt = new Date();
   private agentId = '';
@@ -86,16 +58,23 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private cancelReportRetry: Cancel | undefined;
-  private reportFailures = 0;
+  private readonly reporter: ReportedWriter;
+  private readonly collectors: PreparedCollectors;
+  private readonly tracker: StatusTracker;
 
-  constructor(private readonly opts: MicroAgentOptions) {
+  /** Throws UserInputError for options that cannot work (no connection, a malformed connection string). */
+  constructor(options: MicroAgentOptions, /** The CLI's and the tests' knobs; not public. */ internals: AgentInternals = {}) {
     super();
-    this.log = opts.log ?? silentLogger();
-    this.clock = opts.clock ?? systemClock;
-    const cs = typeof opts.connectionString === 'string' ? parseConnectionString(opts.connectionString) : opts.connectionString;
-    if (opts.clientSource === undefined && cs === undefined) throw new UserInputError('no connection string: pass connectionString or clientSource');
-    this.source = opts.clientSource ?? connectionStringSource(cs as ModuleConnectionString);
+    this.opts = { ...options, ...internals };
+    this.log = this.opts.log ?? silentLogger();
+    this.clock = this.opts.clock ?? systemClock;
+    this.source = connectionSource(this.opts);
+    this.collectors = prepareCollectors(selectCollectors(this.opts), this.opts.customCollectors ?? []);
+    this.tracker = new StatusTracker(this, this.clock, this.log);
+    this.reporter = new ReportedWriter({
+      update: (patch) => this.link.updateReported(patch), log: this.log, clock: this.clock, running: () => this.state === 'running',
+      retry: () => this.enqueue(() => this.report()), written: (patch) => this.tracker.tell('reported', patch),
+    });
   }
 
   get id(): string {
@@ -113,6 +92,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       () => {
         if (this.state !== 'starting') throw stoppedError();
         this.state = 'running';
+        this.tracker.setConnection('connecting');
         this.link.start();
         this.log.info({ agentId: this.agentId, version: this.version, outbox: this.outbox.mode }, 'agent started');
       },
@@ -126,9 +106,13 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
   private async open(): Promise<void> {
     const { stateDir } = this.opts;
+    const connection = await resolveConnection(this.source);
+    this.cs = 'connectionString' in connection ? connection.connectionString : 'clientSource' in connection ? connection.clientSource.address : undefined;
     const id = await loadAgentId(stateDir);
     this.agentId = id.agentId;
-    this.store = TwinConfigStore.load({ stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log });
+    this.store = TwinConfigStore.load({
+      stateDir, twinDefaults: this.opts.twinDefaults ?? {}, log: this.log, schema: this.collectors.twinSchema, collectorNames: this.collectors.collectorNames,
+    });
     const badDefaults = this.store.defaultsProblems();
     if (badDefaults.length > 0) {
       throw new UserInputError(`twinDefaults: ${badDefaults.map((p) => `${boundKey(p.key)}: ${p.reason}`).join('; ')}`);
@@ -142,7 +126,8 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       clock: this.clock, log: this.log,
     });
     this.host = new CollectorHost({
-      factories: this.opts.collectors ?? builtInCollectors,
+      factories: this.collectors.factories, eventChecks: this.collectors.eventChecks,
+      onProblem: (collector, message) => this.tracker.problem('collector', message, collector),
       hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
       onEvent: (collector, event) => this.pipeline.ingest(collector, event),
       onStatusChange: () => {
@@ -150,7 +135,11 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       },
       ...(this.opts.collectTimeoutMs !== undefined ? { callTimeoutMs: this.opts.collectTimeoutMs } : {}),
     });
-    this.delivery = new Delivery({ outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false });
+    this.delivery = new Delivery({
+      outbox: this.outbox, send: (body) => this.link.send(body), clock: this.clock, log: this.log, autoStart: false,
+      onSent: (m) => this.tracker.tell('message-sent', { bytes: m.body.length, queuedMs: Math.max(0, this.clock.now() - m.appendedAt), pending: this.outbox.pending }),
+      onDeadLetter: (_m, reason) => this.tracker.problem('delivery', `the hub refuses a message; moved to the dead-letter file: ${reason}`),
+    });
     this.pipeline = new Pipeline({
       clock: this.clock, log: this.log, outbox: this.outbox,
       agent: { agentId: this.agentId, agentVersion: this.version },
@@ -162,7 +151,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     });
     await this.pipeline.restore();
     this.link = new HubLink({
-      clientSource: this.source, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
+      ...connection, transport: this.opts.transport ?? 'mqtt', log: this.log, clock: this.clock,
       ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       ...(this.opts.twinTimeoutMs !== undefined ? { twinTimeoutMs: this.opts.twinTimeoutMs } : {}),
@@ -171,11 +160,16 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     await this.applyConfig(config, undefined);
     this.checkStarting();
     this.link.on('connected', () => {
-      this.emit('connected');
+      this.tracker.setConnection('connected');
+      this.tracker.tell('connected', { endpoint: this.link.endpoint, deviceId: this.cs?.deviceId, moduleId: this.cs?.moduleId });
       this.delivery.kick();
     });
-    this.link.on('disconnected', (reason) => this.emit('disconnected', reason));
-    this.link.on('disconnected', () => this.delivery.connectionLost());
+    this.link.on('disconnected', (reason) => {
+      this.tracker.setConnection(this.state === 'running' ? 'connecting' : 'disconnected');
+      this.delivery.connectionLost();
+      this.tracker.tell('disconnected', { reason });
+    });
+    this.link.on('connect-failed', (reason) => this.tracker.problem('hub', reason));
     this.link.on('twin', (desired) => this.enqueue(() => this.onDesired(desired, true)));
     this.link.on('desired', (patch) => this.enqueue(() => this.onDesired(patch, false)));
     this.delivery.start();
@@ -201,6 +195,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       }
       if (was !== 'running') return;
       await this.release(true);
+      this.tracker.setConnection('disconnected');
       this.log.info('agent stopped');
     })();
     return this.stopping;
@@ -211,7 +206,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
    * waiting for the message in flight, which stays in the outbox for the next run; every wait is bounded.
    */
   private async release(graceful: boolean): Promise<void> {
-    this.cancelReportRetry?.();
+    this.reporter.cancel();
     await this.host?.stopAll();
     await this.pipeline?.stop();
     if (graceful && this.link?.isConnected()) await this.delivery.drain(STOP_DRAIN_MS);
@@ -219,6 +214,19 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     await settledWithin(this.delivery?.stop(), STOP_WAIT_MS, this.clock);
     await settledWithin(this.queue, STOP_WAIT_MS, this.clock);
     await this.outbox?.close();
+  }
+
+  /** A snapshot of connection, collectors, outbox and dead letters; no I/O, safe in any state. */
+  status(): AgentStatus {
+    const opened = this.store !== undefined && this.host !== undefined && this.outbox !== undefined && this.delivery !== undefined;
+    return buildStatus({
+      lifecycle: this.state, agentId: this.agentId, endpoint: this.link?.endpoint, tracker: this.tracker,
+      decision: this.lastDecision, now: this.clock.now(),
+      running: opened ? {
+        host: this.host, store: this.store, names: this.collectors.collectorNames, outbox: this.outbox.stats(), delivery: this.delivery.stats(),
+        outboxDir: this.opts.stateDir === undefined ? undefined : join(this.opts.stateDir, 'outbox'),
+      } : undefined,
+    });
   }
 
   /** The effective configuration now in force. */
@@ -229,6 +237,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
   private enqueue(task: () => Promise<void>): void {
     this.queue = this.queue.then(task).catch((err: unknown) => {
       this.log.error({ reason: errorMessage(err) }, 'configuration update failed');
+      this.tracker.problem('configuration', `configuration update failed: ${errorMessage(err)}`);
     });
   }
 
@@ -245,6 +254,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       // The store has logged each key with its reason; the running configuration stays, the version counts as seen.
       this.store.recordRejected(evaluation);
       this.lastDecision = { latest_state: 'failed', latest_invalid_fields: evaluation.invalidFields };
+      this.tracker.tell('config-rejected', { version: evaluation.version, invalidFields: [...evaluation.invalidFields], reasons: evaluation.reasons.map((r) => ({ ...r })) });
       await this.report();
       return;
     }
@@ -264,6 +274,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
+    this.tracker.tell('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
     await this.report();
   }
 
@@ -276,69 +287,21 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       const disabled = values[`${name}_Disabled`] === true;
       await this.host.apply(name, settingsOf(values, name), !disabled);
     }
-    this.pipeline.configure(parsePriorityIntervals(config.CollectorsCore_PriorityIntervals), this.schedules(values));
+    const scheduled = [...this.host.names().filter((n) => this.host.isRunning(n)), ...(values['Statistics_Disabled'] === true ? [] : [STATISTICS])];
+    this.pipeline.configure(parsePriorityIntervals(config.CollectorsCore_PriorityIntervals), collectorSchedules(scheduled, values));
     this.outbox.setMessageTimeout(config.IothubModule_MessageTimeout * 60_000);
   }
 
-  private schedules(values: Record<string, string | number | boolean>): CollectorSchedule[] {
-    const names = [...this.host.names().filter((n) => this.host.isRunning(n)), ...(values['Statistics_Disabled'] === true ? [] : [STATISTICS])];
-    return names.map((name) => ({
-      name,
-      frequency: (values[`${name}_MessageFrequency`] ?? 'Medium') as CollectorSchedule['frequency'],
-      cacheSize: typeof values[`${name}_CacheSize`] === 'number' ? (values[`${name}_CacheSize`] as number) : 256,
-    }));
-  }
-
-  /** Statistics are made by the pipeline, not by a collector. */
-  private statisticsReport(): CollectorReport {
-    return this.store.effective().Statistics_Disabled ? { state: 'disabled' } : { state: 'running' };
-  }
-
-  /** Writes the reported properties; a refused write (429, 5xx) is retried with backoff, an offline one after reconnecting. */
+  /** Writes the reported properties (see ReportedWriter for retries). */
   private async report(): Promise<void> {
-    this.cancelReportRetry?.();
-    this.cancelReportRetry = undefined;
-    const patch = buildReported({
+    await this.reporter.write(buildReported({
       decision: this.lastDecision,
       agent: { version: this.version, id: this.agentId, startTime: this.startedAt.toISOString(), transport: this.opts.transport ?? 'mqtt', outbox: this.outbox.mode },
-      collectors: [...new Set([...COLLECTOR_NAMES, ...this.host.names()])].map((name) => ({
-        name,
-        ...(name === STATISTICS ? this.statisticsReport() : this.host.report(name)),
-        settings: settingsOf(this.store.effective() as unknown as Record<string, string | number | boolean>, name),
-      })),
-    });
-    try {
-      await this.link.updateReported(patch);
-      this.reportFailures = 0;
-      this.emit('reported', patch);
-    } catch (err) {
-      if (err instanceof NotConnectedError || this.state !== 'running') {
-        this.log.warn({ reason: errorMessage(err) }, 'could not update reported properties; will report again after reconnecting');
-        return;
-      }
-      const delay = backoffDelay(this.reportFailures++, { initialMs: 1_000, maxMs: 60_000 });
-      this.log.warn({ reason: errorMessage(err), retryInMs: delay }, 'the hub refused the reported properties; retrying');
-      this.cancelReportRetry = this.clock.setTimeout(() => this.enqueue(() => this.report()), delay);
-    }
+      collectors: collectorReports(this.host, this.store, this.collectors.collectorNames),
+    }));
   }
-}
-
-function settingsOf(values: Record<string, string | number | boolean>, collector: string): CollectorSettings {
-  const prefix = `${collector}_`;
-  return Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(prefix)));
 }
 
 function stoppedError(message = 'the agent was stopped before it finished starting'): AgentError {
   return new AgentError('StoppedError', message, false);
-}
-
-/** Waits for `p` to settle, at most `ms`; never rejects. */
-async function settledWithin(p: Promise<unknown> | undefined, ms: number, clock: Clock): Promise<void> {
-  if (p === undefined) return;
-  let cancel: Cancel = () => undefined;
-  const timeout = new Promise<void>((resolve) => {
-    cancel = clock.setTimeout(resolve, ms);
-  });
-  await Promise.race([p.then(() => undefined, () => undefined), timeout]);
-  cancel();
 }

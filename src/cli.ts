@@ -18,7 +18,8 @@ Usage:
                                                print what a collector sees now, as JSON lines
   iot-micro-agent sbom [--host-root DIR] [--format cyclonedx|json]
                                                print the installed packages as CycloneDX 1.6 JSON (default) or our payload items
-  iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable)
+  iot-micro-agent validate-config FILE         check a twin desired document offline (exit 0 valid, 1 invalid, 2 unreadable);
+                                               --collectors MODULE adds the keys of a gateway's defineCollector exports
   iot-micro-agent hub create-module|verify|configure (--device ID | --all-devices) ...
                                                set up the module on a hub's devices (see iot-micro-agent hub --help)
   iot-micro-agent provision [--from FILE|-] [--config FILE] [--output FILE] [--user NAME]
@@ -50,8 +51,14 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const commands: Record<string, () => Promise<Command>> = {
     run: async () => (await import('./cli/run-command.js')).runCommand,
-    demo: async () => (await import('./cli/demo-command.js')).demoCommand,
-    'sim-hub': async () => (await import('./cli/sim-hub-command.js')).simHubCommand,
+    demo: async () => {
+      (await import('./cli/simulator-packages.js')).checkSimulatorPackages('demo');
+      return (await import('./cli/demo-command.js')).demoCommand;
+    },
+    'sim-hub': async () => {
+      (await import('./cli/simulator-packages.js')).checkSimulatorPackages('sim-hub');
+      return (await import('./cli/sim-hub-command.js')).simHubCommand;
+    },
     collect: async () => (await import('./cli/collect-command.js')).collectCommand,
     'validate-config': async () => (await import('./cli/validate-config-command.js')).validateConfigCliCommand,
     sbom: async () => (await import('./cli/sbom-command.js')).sbomCommand,

@@ -25,3 +25,14 @@ export const systemClock: Clock = {
     return () => clearInterval(t);
   },
 };
+
+/** Waits for `p` to settle, at most `ms`; never rejects. */
+export async function settledWithin(p: Promise<unknown> | undefined, ms: number, clock: Clock): Promise<void> {
+  if (p === undefined) return;
+  let cancel: Cancel = () => undefined;
+  const timeout = new Promise<void>((resolve) => {
+    cancel = clock.setTimeout(resolve, ms);
+  });
+  await Promise.race([p.then(() => undefined, () => undefined), timeout]);
+  cancel();
+}

@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { Collector, CollectorFactory, CollectorSettings, CollectorStatus, EventSink } from '../collectors/types.js';
 import type { Clock } from './clock.js';
 import type { CollectedEvent } from './events/event.js';
-import { collectedEventProblem } from './events/collected-event-check.js';
+import { CollectorSinks, type EmitCounters } from './collector-sink.js';
+import type { CustomEventCheck } from './events/custom-event-schema.js';
 import { errorMessage } from './errors.js';
 import { SpawnedChildrenRegistry } from './spawned-children.js';
 
@@ -31,6 +32,10 @@ export interface CollectorHostOptions {
   onStatusChange?: (collector: string) => void;
   /** Deadline of one start() or collect(); default 15 s. */
   callTimeoutMs?: number;
+  /** Custom collectors' checks of their declared event, by collector name. */
+  eventChecks?: Readonly<Record<string, CustomEventCheck>>;
+  /** A collector failed or reported a problem (for the agent's `error` event). */
+  onProblem?: (collector: string, message: string) => void;
   /** Deadline of one stop(); default 2 s. */
   stopTimeoutMs?: number;
 }
@@ -54,8 +59,8 @@ export class CollectorHost {
   private readonly running = new Map<string, Running>();
   private readonly failed = new Map<string, string>();
   private readonly disabled = new Set<string>();
-  /** Invalid events refused at emit, per collector, with the last reason. */
-  private readonly rejected = new Map<string, { count: number; reason: string }>();
+  /** The sinks collectors emit into, with their counters. */
+  private readonly sinks: CollectorSinks;
   /** Ends every wait on a collector call when the host stops. */
   private readonly abandons = new Set<() => void>();
   /** Releases the waits on collect() calls in progress (see hurry). */
@@ -71,6 +76,7 @@ export class CollectorHost {
 
   constructor(private readonly opts: CollectorHostOptions) {
     this.spawned = new SpawnedChildrenRegistry(opts.clock);
+    this.sinks = new CollectorSinks({ onEvent: opts.onEvent, eventChecks: opts.eventChecks, onProblem: opts.onProblem });
     this.callTimeoutMs = opts.callTimeoutMs ?? 15_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 2_000;
   }
@@ -113,6 +119,7 @@ export class CollectorHost {
       if (entry !== undefined && this.running.get(name) === entry) await this.stopOne(name);
       this.failed.set(name, errorMessage(err));
       log.error({ reason: errorMessage(err) }, 'collector failed to start');
+      this.opts.onProblem?.(name, `failed to start: ${errorMessage(err)}`);
     }
   }
 
@@ -191,6 +198,7 @@ export class CollectorHost {
     if (outcome.kind === 'error') {
       entry.lastError = errorMessage(outcome.error);
       log.warn({ reason: entry.lastError }, 'collection failed');
+      this.opts.onProblem?.(name, `collect() failed: ${entry.lastError}`);
     }
     if (outcome.kind !== 'abandoned' && entry.overdue !== undefined) {
       entry.overdue = undefined;
@@ -208,15 +216,15 @@ export class CollectorHost {
     if (!entry) return { state: 'stopped' };
     if (entry.overdue !== undefined) return { state: 'failed', detail: entry.overdue };
     const status = this.statusOf(name, entry);
-    const rejected = this.rejected.get(name);
+    const counts = this.sinks.counters(name);
     const detail = status.detail ?? entry.lastError
-      ?? (rejected === undefined ? undefined : `${rejected.count} invalid events refused; last: ${rejected.reason}`);
+      ?? (counts.refused === 0 ? undefined : `${counts.refused} invalid events refused; last: ${counts.lastRefusal ?? ''}`);
     return detail === undefined ? { state: status.state } : { state: status.state, detail };
   }
 
-  /** Invalid events refused at emit since start, by collector. */
-  rejectedEvents(): Record<string, number> {
-    return Object.fromEntries([...this.rejected].map(([name, r]) => [name, r.count]));
+  /** Events emitted and refused since start. */
+  counters(name: string): EmitCounters {
+    return this.sinks.counters(name);
   }
 
   /** Stops every collector (each within its deadline), ends waits on them, removes the temp dir; final. */
@@ -265,38 +273,16 @@ export class CollectorHost {
   }
 
   private sink(name: string, entry: Running, log: Logger, open: () => boolean = () => true): EventSink {
-    const seen = new Set<string>();
-    const once = (text: string, line: string, level: 'warn' | 'error' = 'warn'): void => {
-      // Logged once per distinct problem, so a broken source does not flood the journal.
-      if (seen.has(text) || seen.size > 100) return;
-      seen.add(text);
-      log[level]({ reason: text }, line);
-    };
-    return {
-      emit: (event) => {
-        if (this.running.get(name) !== entry || !open()) return;
-        const problem = collectedEventProblem(event);
-        if (problem !== undefined) {
-          const r = this.rejected.get(name) ?? { count: 0, reason: '' };
-          r.count++;
-          r.reason = problem.slice(0, 160);
-          this.rejected.set(name, r);
-          // Once per collector run: the values that make events invalid can differ in every one.
-          if (entry.warnedInvalid !== true) log.warn({ reason: r.reason }, 'invalid event refused; later ones are only counted');
-          entry.warnedInvalid = true;
-          return;
-        }
-        try {
-          this.opts.onEvent(name, event);
-        } catch (err) {
-          once(errorMessage(err), 'event could not be queued', 'error');
-        }
+    return this.sinks.make(name, {
+      accepts: () => this.running.get(name) === entry && open(),
+      firstRefusal: () => {
+        const first = entry.warnedInvalid !== true;
+        entry.warnedInvalid = true;
+        return first;
       },
-      error: (problem) => {
-        const text = typeof problem === 'string' ? problem : problem.message;
-        entry.lastError = text.slice(0, 300);
-        once(text.slice(0, 300), 'collector problem');
+      setError: (text) => {
+        entry.lastError = text;
       },
-    };
+    }, log);
   }
 }

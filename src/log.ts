@@ -54,5 +54,6 @@ export function createLogger(options: LogOptions = {}): Logger {
 
 /** A logger that drops everything, for tests and embedding without logs. */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  // Its own no-op destination: pino's default one opens stdout and adds a process 'exit' listener.
+  return pino({ level: 'silent' }, { write: () => undefined });
 }

@@ -2,7 +2,7 @@
 import type { ErrorObject } from 'ajv';
 import { baselineFilterProblems } from '../../collectors/baseline/catalogue.js';
 import { checkPriorityIntervals } from './priority-intervals.js';
-import { twinSchema } from './twin-schema.js';
+import { twinSchema, type CompiledTwinSchema } from './twin-schema.js';
 
 /** The hub's bookkeeping keys, removed before validation. */
 export const IGNORED_DESIRED_KEYS: readonly string[] = ['$version', '$metadata'];
@@ -46,6 +46,9 @@ const PATTERN_HINTS: Readonly<Record<string, string>> = {
   FileSystem_Paths: 'must be comma-separated absolute paths, e.g. "/etc,/usr/bin"',
 };
 
+/** The pattern of the built-in free-text keys. */
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$';
+
 function topLevelKey(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties') {
     const extra = (error.params as { additionalProperty?: unknown }).additionalProperty;
@@ -69,13 +72,16 @@ function reasonOf(key: string, error: ErrorObject): string {
     case 'maximum': return `must be <= ${String(params['limit'])}`;
     case 'minLength': return params['limit'] === 1 ? 'must not be empty' : `must be at least ${String(params['limit'])} characters`;
     case 'maxLength': return `must be at most ${String(params['limit'])} characters`;
-    case 'pattern': return PATTERN_HINTS[key] ?? 'must not contain control characters';
+    case 'pattern': return PATTERN_HINTS[key] ?? (params['pattern'] === NO_CONTROL_CHARACTERS ? 'must not contain control characters' : `must match ${String(params['pattern'])}`);
     default: return error.message ?? error.keyword;
   }
 }
 
-/** Validates a desired document (already stripped of $version/$metadata); every problem is tagged with its key. */
-export function validateDesired(doc: unknown): DesiredValidation {
+/**
+ * Validates a desired document (already stripped of $version/$metadata); every problem is tagged with its key.
+ * `schema` is the built-in one, or the agent's with its custom collectors' keys.
+ */
+export function validateDesired(doc: unknown, schema: CompiledTwinSchema = twinSchema()): DesiredValidation {
   if (!isPlainObject(doc)) {
     return { valid: false, invalidFields: [], reasons: [{ key: '', reason: 'the desired document must be a JSON object' }] };
   }
@@ -85,7 +91,7 @@ export function validateDesired(doc: unknown): DesiredValidation {
     if (!list.includes(reason)) list.push(reason);
     byKey.set(key, list);
   };
-  for (const error of twinSchema().validate(doc)) {
+  for (const error of schema.validate(doc)) {
     const key = topLevelKey(error);
     add(key, key === 'CollectorsCore_PriorityIntervals' && error.keyword !== 'type' ? '' : reasonOf(key, error));
   }

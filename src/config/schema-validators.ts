@@ -42,6 +42,12 @@ export function loadValidator(name: ValidatorName, text = schemaText(name)): Val
   return compileValidator(name, text).validate;
 }
 
+/** A schema derived from a named one (a gateway's custom twin keys added), compiled with the same options. */
+export function compileSchema(name: ValidatorName, schema: object): ValidateFunction {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  return new Ajv(SCHEMA_VALIDATORS[name].options).compile(schema);
+}
+
 /** ajv's compiler, loaded only here; `source` keeps the code the build writes out. */
 export function compileValidator(name: ValidatorName, text: string, source = false): { validate: ValidateFunction; standalone?: string } {
   const { Ajv } = require('ajv') as typeof import('ajv');

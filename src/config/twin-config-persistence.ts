@@ -2,6 +2,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject, toDesiredRecord, validateDesired, type DesiredRecord } from './desired-validation.js';
+import type { CompiledTwinSchema } from './twin-schema.js';
 
 export const TWIN_CONFIG_FILE = 'twin-config.json';
 const FORMAT = 1;
@@ -21,7 +22,7 @@ export function twinConfigPath(stateDir: string): string {
 }
 
 /** A corrupt or invalid file is reported, never thrown: the agent then starts from its defaults. */
-export function readPersistedTwinConfig(stateDir: string): PersistedRead {
+export function readPersistedTwinConfig(stateDir: string, schema?: CompiledTwinSchema): PersistedRead {
   let text: string;
   try {
     text = readFileSync(twinConfigPath(stateDir), 'utf8');
@@ -38,7 +39,7 @@ export function readPersistedTwinConfig(stateDir: string): PersistedRead {
   if (!isPlainObject(parsed) || parsed['format'] !== FORMAT) return { kind: 'corrupt', reason: `not a format ${FORMAT} document` };
   const desired = toDesiredRecord(parsed['desired']);
   if (desired === undefined) return { kind: 'corrupt', reason: '"desired" is not an object' };
-  const validation = validateDesired(desired);
+  const validation = validateDesired(desired, schema);
   if (!validation.valid) return { kind: 'corrupt', reason: `invalid keys: ${validation.invalidFields.slice(0, 10).join(', ')}` };
   const version = parsed['version'];
   return { kind: 'ok', value: { desired, version: Number.isSafeInteger(version) ? (version as number) : undefined } };

@@ -6,14 +6,18 @@ import {
 import type { Candidate, Evaluation, InvalidEvaluation } from './evaluation.js';
 import { parsePriorityIntervals, type PriorityIntervals } from './priority-intervals.js';
 import { readPersistedTwinConfig, writePersistedTwinConfig } from './twin-config-persistence.js';
-import { COLLECTOR_NAMES, collectorOfKey, type CollectorName, type EffectiveConfig } from './twin-keys.js';
-import { twinSchema } from './twin-schema.js';
+import { COLLECTOR_NAMES, type CollectorName, type EffectiveConfig } from './twin-keys.js';
+import { twinSchema, type CompiledTwinSchema } from './twin-schema.js';
 
 export interface TwinConfigStoreOptions {
   readonly stateDir: string | undefined;
   /** Device-side defaults from the local config file; invalid keys are dropped with a warning. */
   readonly twinDefaults: Record<string, unknown>;
   readonly log: Logger;
+  /** The built-in schema by default; the agent passes one composed with its custom collectors' keys. */
+  readonly schema?: CompiledTwinSchema;
+  /** Collectors with keys in that schema; default the built-in COLLECTOR_NAMES. */
+  readonly collectorNames?: readonly string[];
 }
 
 export interface CommitResult {
@@ -33,10 +37,9 @@ export interface CollectorSupport {
 const PRIORITY_KEY = 'CollectorsCore_PriorityIntervals';
 
 /** Collectors whose settings changed; the priority intervals affect them all. Core and hub keys map to none. */
-export function changedCollectors(changedKeys: readonly string[]): ReadonlySet<string> {
-  if (changedKeys.includes(PRIORITY_KEY)) return new Set<string>(COLLECTOR_NAMES);
-  const hit = new Set(changedKeys.map(collectorOfKey));
-  return new Set<string>(COLLECTOR_NAMES.filter((name) => hit.has(name)));
+export function changedCollectors(changedKeys: readonly string[], names: readonly string[] = COLLECTOR_NAMES): ReadonlySet<string> {
+  if (changedKeys.includes(PRIORITY_KEY)) return new Set<string>(names);
+  return new Set<string>(names.filter((name) => changedKeys.some((key) => key.startsWith(`${name}_`))));
 }
 
 function own(doc: Readonly<Record<string, unknown>>, key: string): unknown {
@@ -70,6 +73,8 @@ function resolveVersion(version: number | undefined, doc: unknown): number | und
 export class TwinConfigStore {
   private readonly stateDir: string | undefined;
   private readonly log: Logger;
+  private readonly schema: CompiledTwinSchema;
+  private readonly collectorNames: readonly string[];
   /** Schema defaults overlaid with the valid twinDefaults. */
   private readonly base: Readonly<Record<string, unknown>>;
   private readonly defaultsInvalid: readonly InvalidKey[];
@@ -85,12 +90,13 @@ export class TwinConfigStore {
   constructor(opts: TwinConfigStoreOptions) {
     this.stateDir = opts.stateDir;
     this.log = opts.log;
-    const schema = twinSchema();
-    const base = copyDoc(schema.defaults);
+    this.schema = opts.schema ?? twinSchema();
+    this.collectorNames = opts.collectorNames ?? COLLECTOR_NAMES;
+    const base = copyDoc(this.schema.defaults);
     const defaults = toDesiredRecord(opts.twinDefaults);
     const validation = defaults === undefined
       ? { valid: false as const, invalidFields: [], reasons: [{ key: '', reason: 'twinDefaults must be an object' }] }
-      : validateDesired(defaults);
+      : validateDesired(defaults, this.schema);
     this.defaultsInvalid = validation.valid ? [] : validation.reasons;
     for (const r of this.defaultsInvalid) {
       this.log.warn({ key: boundKey(r.key), reason: r.reason }, 'ignoring invalid twinDefaults key');
@@ -105,7 +111,7 @@ export class TwinConfigStore {
   static load(opts: TwinConfigStoreOptions): TwinConfigStore {
     const store = new TwinConfigStore(opts);
     if (opts.stateDir === undefined) return store;
-    const read = readPersistedTwinConfig(opts.stateDir);
+    const read = readPersistedTwinConfig(opts.stateDir, store.schema);
     if (read.kind === 'corrupt') {
       opts.log.warn({ stateDir: opts.stateDir, reason: read.reason }, 'persisted twin configuration ignored, using defaults');
     } else if (read.kind === 'ok') {
@@ -219,7 +225,7 @@ export class TwinConfigStore {
   }
 
   changedCollectors(changedKeys: readonly string[]): ReadonlySet<string> {
-    return changedCollectors(changedKeys);
+    return changedCollectors(changedKeys, this.collectorNames);
   }
 
   /** Which twin collectors this agent implements, given their names; the rest are reported as unsupported. */
@@ -242,7 +248,7 @@ export class TwinConfigStore {
   }
 
   private evaluateMerged(merged: DesiredRecord, version: number | undefined): Evaluation {
-    const validation = validateDesired(merged);
+    const validation = validateDesired(merged, this.schema);
     if (!validation.valid) {
       for (const r of validation.reasons) this.log.warn({ key: boundKey(r.key), reason: r.reason }, 'invalid twin desired key');
       return {
@@ -253,7 +259,7 @@ export class TwinConfigStore {
     const effective = this.effectiveOf(merged);
     const before = this.current as unknown as Readonly<Record<string, unknown>>;
     const after = effective as unknown as Readonly<Record<string, unknown>>;
-    const changedKeys = twinSchema().keys.filter((k) => before[k] !== after[k]).sort();
+    const changedKeys = this.schema.keys.filter((k) => before[k] !== after[k]).sort();
     return {
       kind: 'valid',
       candidate: { desired: Object.freeze(merged), effective, version, baseSeq: this.seq },
@@ -264,7 +270,7 @@ export class TwinConfigStore {
   /** Only called on validated documents, so every key has a value of its schema type. */
   private effectiveOf(desired: Readonly<DesiredRecord>): EffectiveConfig {
     const out: Record<string, unknown> = {};
-    for (const key of twinSchema().keys) {
+    for (const key of this.schema.keys) {
       const value = own(desired, key);
       out[key] = value === undefined ? this.base[key] : value;
     }

@@ -1,7 +1,7 @@
 /** Loads config-schema/twin-desired.schema.json once, with its validator (built ahead, else compiled once with ajv). */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { packageFile } from '../package-root.js';
-import { loadValidator, schemaText } from './schema-validators.js';
+import { compileSchema, loadValidator, schemaText } from './schema-validators.js';
 
 export const TWIN_SCHEMA_FILE = 'twin-desired.schema.json';
 
@@ -41,6 +41,13 @@ export function twinSchema(): CompiledTwinSchema {
     compiled = compileTwinSchema(JSON.parse(text) as TwinSchema & object, loadValidator('twin-desired', text));
   }
   return compiled;
+}
+
+/** The built-in schema with `extra` keys added (custom collectors' keys); an invalid fragment throws ajv's error. */
+export function composeTwinSchema(extra: Readonly<Record<string, object>>): CompiledTwinSchema {
+  const base = JSON.parse(schemaText('twin-desired')) as TwinSchema & object;
+  const schema = { ...base, properties: { ...base.properties, ...(extra as Record<string, PropertySchema>) } };
+  return compileTwinSchema(schema, compileSchema('twin-desired', schema));
 }
 
 function compileTwinSchema(schema: TwinSchema & object, validateFn: ValidateFunction): CompiledTwinSchema {

@@ -1,6 +1,7 @@
 /** Offline check of a desired document (bare, or a twin with properties.desired): exit 0 valid, 1 invalid, 2 unreadable. */
 import { readFile, stat } from 'node:fs/promises';
 import { boundKey, isPlainObject, toDesiredRecord, validateDesired, type DesiredValidation } from './desired-validation.js';
+import type { CompiledTwinSchema } from './twin-schema.js';
 
 /** Far above the hub's 32 KB desired limit; refuses to read anything that cannot be a twin. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -27,19 +28,23 @@ export function desiredSection(doc: unknown): unknown {
   return doc;
 }
 
-/** The whole check of validate-config on a parsed document (also the web console's): its desired section, nulls dropped. */
-export function validateDesiredDocument(doc: unknown): { validation: DesiredValidation; keysSet: number } {
+/**
+ * The whole check of validate-config on a parsed document (also the web console's): its desired section, nulls
+ * dropped; `schema`: the built-in one, or one composed with a gateway's custom collectors' keys.
+ */
+export function validateDesiredDocument(doc: unknown, schema?: CompiledTwinSchema): { validation: DesiredValidation; keysSet: number } {
   const section = desiredSection(doc);
   const desired = toDesiredRecord(section);
   // As in the agent: null removes a key (the hub stores none), so it is never invalid.
   if (desired) for (const key of Object.keys(desired)) if (desired[key] === null) delete desired[key];
-  return { validation: validateDesired(desired ?? section), keysSet: Object.keys(desired ?? {}).length };
+  return { validation: validateDesired(desired ?? section, schema), keysSet: Object.keys(desired ?? {}).length };
 }
 
 export async function validateConfigCommand(
   file: string,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
+  schema?: CompiledTwinSchema,
 ): Promise<number> {
   const shown = boundKey(file, 200);
   let text: string;
@@ -61,7 +66,7 @@ export async function validateConfigCommand(
     err.write(`validate-config: ${shown} is not valid JSON: ${(error as Error).message}\n`);
     return 2;
   }
-  const { validation, keysSet } = validateDesiredDocument(doc);
+  const { validation, keysSet } = validateDesiredDocument(doc, schema);
   if (validation.valid) {
     out.write(`${shown}: valid (${keysSet} keys set)\n`);
     return 0;

@@ -55,6 +55,11 @@ export async function loadConnectionString(file: string | undefined, env: NodeJS
   if (file === undefined) {
     throw new UserInputError(`no connection string: set ${CONNECTION_STRING_ENV} or connectionStringFile in the config file`);
   }
+  return readConnectionStringFile(file);
+}
+
+/** Reads and parses a connection string file, refusing one that others can read or write. */
+export async function readConnectionStringFile(file: string): Promise<ModuleConnectionString> {
   let text: string;
   let handle: FileHandle | undefined;
   try {

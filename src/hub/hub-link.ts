@@ -27,10 +27,16 @@ export type Transport = 'mqtt' | 'mqtt-ws';
 const STOP_CLOSE_MS = 2_000;
 export type DesiredDocument = Record<string, unknown>;
 
-export interface HubLinkOptions {
-  /** One of the two: a module connection string, or another source of clients (IoT Edge's environment). */
-  connectionString?: ModuleConnectionString;
-  clientSource?: ClientSource;
+/**
+ * Where clients come from: a connection string or another source (IoT Edge's environment), of which the link
+ * creates, owns and closes its clients; or the host program's client, used as it is and never closed.
+ */
+export type HubLinkOptions = HubLinkSettings & (
+  | { connectionString: ModuleConnectionString; clientSource?: undefined; client?: undefined }
+  | { clientSource: ClientSource; connectionString?: undefined; client?: undefined }
+  | { client: ModuleClientT; connectionString?: undefined; clientSource?: undefined });
+
+interface HubLinkSettings {
   /** PEM of a CA to trust (simulated hub, IoT Edge gateway). */
   ca?: string;
   transport?: Transport;
@@ -52,11 +58,16 @@ export interface HubLinkEvents {
   twin: [desired: DesiredDocument, reported: DesiredDocument];
   /** A desired patch pushed by the hub (with `$version`). */
   desired: [patch: DesiredDocument];
+  /** One connection attempt failed (the loop retries after a backoff): the reason in one line. */
+  'connect-failed': [reason: string];
 }
 
 export class HubLink extends EventEmitter<HubLinkEvents> {
-  private readonly opts: Required<Omit<HubLinkOptions, 'ca' | 'productInfo' | 'connectionString' | 'clientSource'>> & Pick<HubLinkOptions, 'ca' | 'productInfo'>;
-  private readonly source: ClientSource;
+  private readonly opts: Required<Omit<HubLinkSettings, 'ca' | 'productInfo'>> & Pick<HubLinkSettings, 'ca' | 'productInfo'>;
+  private readonly source: ClientSource | undefined;
+  private readonly borrowed: ModuleClientT | undefined;
+  /** Removes the listeners this link put on a borrowed client and its twin. */
+  private unlisten: (() => void)[] = [];
   private client: ModuleClientT | undefined;
   private transport: ForceClose | undefined;
   private twin: TwinT | undefined;
@@ -73,18 +84,21 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
 
   constructor(options: HubLinkOptions) {
     super();
-    const { connectionString, clientSource } = options;
-    if (clientSource === undefined && connectionString === undefined) throw new TypeError('HubLink needs a connectionString or a clientSource');
-    this.source = clientSource ?? connectionStringSource(connectionString as ModuleConnectionString);
+    const { connectionString, clientSource, client, ...settings } = options;
+    if (client === undefined && clientSource === undefined && connectionString === undefined) {
+      throw new TypeError('HubLink needs a connectionString, a clientSource or a client');
+    }
+    this.borrowed = client;
+    this.source = clientSource ?? (connectionString !== undefined ? connectionStringSource(connectionString) : undefined);
     this.opts = {
       transport: 'mqtt', twinTimeoutMs: 20_000, sendTimeoutMs: 60_000, openTimeoutMs: 60_000,
-      backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...options,
+      backoff: { initialMs: 1_000, maxMs: 60_000 }, random: Math.random, ...settings,
     };
   }
 
   get endpoint(): string {
-    const address = this.source.address;
-    return address.gatewayHostName ?? address.hostName;
+    const address = this.source?.address;
+    return address === undefined ? 'the hub (through the host program\'s client)' : address.gatewayHostName ?? address.hostName;
   }
 
   isConnected(): boolean {
@@ -119,7 +133,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     this.sendsInFlight++;
     try {
       // Under IoT Edge the message leaves on a module output; edgeHub's route takes it to $upstream.
-      const output = this.source.outputName;
+      const output = this.source?.outputName;
       const sent = output === undefined ? client.sendEvent(msg) : client.sendOutputEvent(output, msg);
       await this.withTimeout(sent, this.opts.sendTimeoutMs, 'sending a message');
     } finally {
@@ -161,11 +175,12 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
         } catch (err) {
           await this.teardown(undefined);
           if (this.stopped) return;
-          const reason = connectFailureReason(err, this.endpoint, this.source.advice);
+          const reason = connectFailureReason(err, this.endpoint, this.source?.advice);
           const delay = backoffDelay(attempt, { ...this.opts.backoff, random: this.opts.random });
           if (reason !== this.lastReason) this.opts.log.warn({ attempt: attempt + 1, retryInMs: delay }, reason);
           else this.opts.log.debug({ attempt: attempt + 1, retryInMs: delay }, reason);
           this.lastReason = reason;
+          this.emit('connect-failed', reason);
           await new Promise<void>((resolve) => {
             this.cancelRetry = this.opts.clock.setTimeout(resolve, delay);
           });
@@ -180,29 +195,19 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   private async connectOnce(): Promise<void> {
     const gen = ++this.generation;
     const log = this.opts.log;
-    // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
-    const transport = guardedTransport(this.opts.transport, log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
-      this.transport = t;
-    });
-    const client = await this.withTimeout(this.source.create(transport), this.opts.openTimeoutMs, 'getting the module\'s credentials');
-    if (gen !== this.generation) {
-      client.close().catch(() => undefined);
-      throw new Error('superseded');
-    }
+    const client = this.borrowed ?? await this.createClient(gen);
     this.client = client;
-    const sdkRetry = new ExponentialBackOffWithJitter();
-    // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
-    client.setRetryPolicy({
-      shouldRetry: (err: Error) => gen === this.generation && !this.stopped && sdkRetry.shouldRetry(err),
-      nextRetryTimeout: (count: number, throttled: boolean) => sdkRetry.nextRetryTimeout(count, throttled),
-    });
-    client.on('error', (err: Error) => {
+    const on = <A extends unknown[]>(emitter: EventEmitter, event: string, listener: (...args: A) => void): void => {
+      emitter.on(event, listener as (...args: unknown[]) => void);
+      this.unlisten.push(() => emitter.removeListener(event, listener as (...args: unknown[]) => void));
+    };
+    on(client, 'error', (err: Error) => {
       log.warn({ err }, 'hub client error');
       this.scheduleReconnect(gen, 'client error');
     });
-    client.on('disconnect', () => this.scheduleReconnect(gen, 'disconnected by the hub'));
+    on(client, 'disconnect', () => this.scheduleReconnect(gen, 'disconnected by the hub'));
     let opened = false;
-    client.on('connect', () => {
+    on(client, 'connect', () => {
       // The SDK reconnects by itself after retryable errors: the twin must be read again (§0.6).
       if (opened && gen === this.generation) {
         // IoT Hub closes the connection on a publish it refuses; the SDK would resend it forever: start over
@@ -215,30 +220,55 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
         void this.refreshTwin(gen);
       }
     });
-    const options: Record<string, unknown> = { keepalive: 60 };
-    if (this.opts.ca !== undefined) options['ca'] = this.opts.ca;
-    if (this.opts.productInfo !== undefined) options['productInfo'] = this.opts.productInfo;
-    await client.setOptions(options);
+    if (this.borrowed === undefined) {
+      const options: Record<string, unknown> = { keepalive: 60 };
+      if (this.opts.ca !== undefined) options['ca'] = this.opts.ca;
+      if (this.opts.productInfo !== undefined) options['productInfo'] = this.opts.productInfo;
+      await client.setOptions(options);
+    }
     await this.withTimeout(client.open(), this.opts.openTimeoutMs, 'connecting');
     const twin = await this.withTimeout(client.getTwin(), this.opts.twinTimeoutMs, 'reading the twin');
     if (gen !== this.generation) throw new Error('superseded');
     this.twin = twin;
-    twin.on('error', (err: Error) => {
+    on(twin, 'error', (err: Error) => {
       log.warn({ err }, 'twin error');
       this.scheduleReconnect(gen, 'twin error');
     });
-    twin.on('properties.desired', (delta: DesiredDocument) => {
+    on(twin, 'properties.desired', (delta: DesiredDocument) => {
       // A full read fires this with the whole document object itself; only pushes are patches.
       if (delta === twin.properties.desired) return;
       this.emit('desired', delta);
     });
     opened = true;
     this.connected = true;
-    const { deviceId, moduleId } = this.source.address;
-    log.info({ endpoint: this.endpoint, deviceId, moduleId, ...(this.source.outputName ? { output: this.source.outputName } : {}) }, 'connected to the hub');
+    const outputName = this.source?.outputName;
+    log.info({ endpoint: this.endpoint, deviceId: this.source?.address.deviceId, moduleId: this.source?.address.moduleId, ...(outputName ? { output: outputName } : {}) }, 'connected to the hub');
     this.emit('connected');
     this.emit('twin', { ...twin.properties.desired }, { ...twin.properties.reported });
   }
+
+  /** A client of our own over the guarded transport, with a retry policy that ends when it is torn down. */
+  private async createClient(gen: number): Promise<ModuleClientT> {
+    const source = this.source;
+    if (source === undefined) throw new Error('no source of clients');
+    // A desired patch the SDK could not parse is replaced by a full read, so no change is missed.
+    const transport = guardedTransport(this.opts.transport, this.opts.log, () => setImmediate(() => void this.refreshTwin(gen)), (t) => {
+      this.transport = t;
+    });
+    const client = await this.withTimeout(source.create(transport), this.opts.openTimeoutMs, 'getting the module\'s credentials');
+    if (gen !== this.generation) {
+      client.close().catch(() => undefined);
+      throw new Error('superseded');
+    }
+    const sdkRetry = new ExponentialBackOffWithJitter();
+    // A torn-down client's operations stop retrying: a retry would reconnect it and push out the current one.
+    client.setRetryPolicy({
+      shouldRetry: (err: Error) => gen === this.generation && !this.stopped && sdkRetry.shouldRetry(err),
+      nextRetryTimeout: (count: number, throttled: boolean) => sdkRetry.nextRetryTimeout(count, throttled),
+    });
+    return client;
+  }
+
 
   /** After an SDK-level reconnect: read the full twin; if that hangs, the session is gone: start over. */
   private async refreshTwin(gen: number): Promise<void> {
@@ -277,7 +307,13 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     this.connected = false;
     this.failPendingTwin();
     if (wasConnected && reason !== undefined) this.emit('disconnected', reason);
+    const listeners = this.unlisten.splice(0);
     if (!client) return;
+    if (client === this.borrowed) {
+      // The host program's client stays open, with its own listeners: it is theirs.
+      for (const off of listeners) off();
+      return;
+    }
     try {
       await this.withTimeout(client.close(), closeTimeoutMs, 'closing the client');
     } catch {

@@ -41,6 +41,10 @@ export interface DeliveryOptions {
   readonly autoStart?: boolean;
   /** Failed attempts on the same message before it goes to the dead-letter file; default 3. */
   readonly maxAttemptsPerMessage?: number;
+  /** The hub acknowledged `message` and the outbox let it go. */
+  readonly onSent?: (message: OutboxMessage) => void;
+  /** `message` was refused for good and moved to the dead-letter file. */
+  readonly onDeadLetter?: (message: OutboxMessage, reason: string) => void;
 }
 
 export interface DeliveryStats {
@@ -173,7 +177,9 @@ export class Delivery {
         await this.opts.outbox.ack(message.seq);
       } catch (err) {
         await this.failed(err, message.seq);
+        continue;
       }
+      this.opts.onSent?.(message);
     }
   }
 
@@ -212,6 +218,7 @@ export class Delivery {
     try {
       await this.opts.outbox.deadLetter(message.seq, reason);
       this.counters.deadLettered++;
+      this.opts.onDeadLetter?.(message, reason);
     } catch (e) {
       await this.failed(e, message.seq);
     }

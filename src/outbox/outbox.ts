@@ -29,6 +29,8 @@ export interface OutboxStats {
   readonly deadLettered: number;
   /** Head records that could not be read back (I/O error, checksum) after repeated tries, skipped. */
   readonly unreadableSkipped: number;
+  /** When the oldest waiting message was appended (ms since epoch); undefined when none waits. */
+  readonly oldestAppendedAt?: number | undefined;
 }
 
 export interface Outbox {

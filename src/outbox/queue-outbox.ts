@@ -132,7 +132,7 @@ export abstract class QueueOutbox<E extends QueuedEntry> implements Outbox {
   }
 
   stats(): OutboxStats {
-    return { mode: this.mode, pendingMessages: this.pending, pendingBytes: this.liveBytes, ...this.counters };
+    return { mode: this.mode, pendingMessages: this.pending, pendingBytes: this.liveBytes, ...this.counters, oldestAppendedAt: this.entries[this.head]?.appendedAt };
   }
 
   onChange(listener: () => void): () => void {

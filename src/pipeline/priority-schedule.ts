@@ -21,6 +21,15 @@ export interface CollectorSchedule {
 }
 
 /** The micro agent's defaults: 30, 120 and 1440 minutes. */
+/** The schedule of each named collector from its `<Name>_MessageFrequency` and `<Name>_CacheSize` keys. */
+export function collectorSchedules(names: readonly string[], values: Readonly<Record<string, unknown>>): CollectorSchedule[] {
+  return names.map((name) => ({
+    name,
+    frequency: (values[`${name}_MessageFrequency`] ?? 'Medium') as Priority,
+    cacheSize: typeof values[`${name}_CacheSize`] === 'number' ? (values[`${name}_CacheSize`] as number) : 256,
+  }));
+}
+
 export const DEFAULT_PRIORITY_INTERVALS: PriorityIntervals = {
   High: 30 * 60_000,
   Medium: 120 * 60_000,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtInCollectors, type CollectorFactory } from '../../src/index.js';
+import { builtInCollectors } from '../../collectors/registry.js';
+import type { CollectorFactory } from '../../src/index.js';
 import type { SecurityMessage } from '../../src/events/envelope.js';
 import { eventsOf, startRig } from '../support/agent-harness.js';
 import { officialProblems } from '../support/official-conformance.js';

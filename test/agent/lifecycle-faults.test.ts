@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtInCollectors, type CollectorFactory } from '../../src/index.js';
+import { builtInCollectors } from '../../collectors/registry.js';
+import type { CollectorFactory } from '../../src/index.js';
 import { eventsOf, startRig } from '../support/agent-harness.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { FreezableProxy, viaPort } from '../support/tcp-proxy.js';

@@ -30,7 +30,7 @@ describe.skipIf(process.platform !== 'linux')('the agent leaves out its own chil
     chmodSync(fakeJournalctl, 0o755);
     const agent = rig.makeAgent({
       twinDefaults: { ...FAST_TWIN, Process_Disabled: false, Process_Mode: 3, Login_Disabled: false },
-      collectors: {
+      collectorSet: {
         Process: createProcessCollector,
         Login: loginCollectorFactory({ sshdLogPaths: [], journalctl: fakeJournalctl }),
         SystemInformation: createSystemInformationCollector,

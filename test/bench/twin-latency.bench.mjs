@@ -1,14 +1,14 @@
 // Twin round trip: desired push -> the agent's reported answer, through the simulated hub over TLS.
 // Run: npx tsc -p . && node test/bench/twin-latency.bench.mjs   (imports the compiled code in dist/)
 import { SimulatedHub } from '../../dist/src/sim-hub/index.js';
-import { MicroAgent } from '../../dist/src/agent.js';
+import { createTunedAgent } from '../../dist/src/tuned-agent.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 21);
 const M = 'DefenderIotMicroAgent';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hub = await SimulatedHub.start({});
 const { connectionString } = hub.createModule('bench');
-const agent = new MicroAgent({
+const agent = createTunedAgent({
   connectionString, ca: hub.caPem, random: () => 0,
   twinDefaults: { CollectorsCore_PriorityIntervals: '1s,2s,3s', Process_Disabled: true, Login_Disabled: true, NetworkActivity_Disabled: true },
 });

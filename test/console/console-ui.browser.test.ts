@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MicroAgent } from '../../src/agent.js';
+import type { MicroAgent } from '../../src/agent.js';
+import { createTunedAgent } from '../../src/tuned-agent.js';
 import { SimulatedHub } from '../../src/sim-hub/index.js';
 import { FAST_TWIN } from '../support/agent-harness.js';
 import { browserSkipReason, consolePage, launchChromium, screenshot } from './console-browser.js';
@@ -71,7 +72,7 @@ describe.skipIf(skipReason !== undefined)(`the web console in a browser${skipRea
 
     await row.getByRole('link', { name: 'Open twin' }).click();
     await expect.poll(() => page.locator('#latest-state').getAttribute('data-latest-state'), WAIT).toBe('none');
-    const agent = new MicroAgent({
+    const agent = createTunedAgent({
       connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), twinDefaults: FAST_TWIN, random: () => 0, flushBeforeApplyMs: 1_000,
     });
     agents.push(agent);

@@ -14,7 +14,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Runs the agent against a hub that refuses it, so every message stays in the outbox, and stops it cleanly. */
 async function fillOutbox(): Promise<{ rig: Rig; outboxDir: string; segments: SegmentContents[] }> {
   const stream = createEventStream({ prefix: PREFIX, ratePerSec: 40 });
-  const r = await startRig({ twinDefaults: TWIN, collectors: { Stream: stream.factory } }, { startAgent: false });
+  const r = await startRig({ twinDefaults: TWIN, collectorSet: { Stream: stream.factory } }, { startAgent: false });
   r.hub.refuseAuth(true);
   await r.agent.start();
   await sleep(3_000);
@@ -31,7 +31,7 @@ async function restartAndCollect(r: Rig, expectedIds: ReadonlySet<string>): Prom
   r.hub.refuseAuth(false);
   const quiet = createEventStream({ prefix: PREFIX, ratePerSec: 40 });
   quiet.pause();
-  await r.makeAgent({ twinDefaults: TWIN, collectors: { Stream: quiet.factory } }).start();
+  await r.makeAgent({ twinDefaults: TWIN, collectorSet: { Stream: quiet.factory } }).start();
   await waitUntil(() => [...expectedIds].every((id) => tally(r.hub.messages(), PREFIX).ids.has(id)), 20_000, 'the intact records at the hub');
   return tally(r.hub.messages(), PREFIX).ids;
 }

@@ -11,7 +11,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('a 30-second hub outage in the middle of a steady stream', () => {
   it('delivers every event produced before, during and after the outage once the hub is back', async () => {
     const stream = createEventStream({ prefix: PREFIX, ratePerSec: 40 });
-    const rig = await startRig({ twinDefaults: { CollectorsCore_PriorityIntervals: '1s,1s,1s' }, collectors: { Stream: stream.factory } });
+    const rig = await startRig({ twinDefaults: { CollectorsCore_PriorityIntervals: '1s,1s,1s' }, collectorSet: { Stream: stream.factory } });
     let revived: SimulatedHub | undefined;
     try {
       const { hub, identity } = rig;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach } from 'vitest';
-import { MicroAgent, type MicroAgentOptions } from '../../src/agent.js';
+import type { MicroAgent } from '../../src/agent.js';
+import { createTunedAgent, type TunedAgentOptions } from '../../src/tuned-agent.js';
 import { createLogger } from '../../src/log.js';
 import { SimulatedHub, type ModuleIdentity } from '../../src/sim-hub/index.js';
 
@@ -31,7 +32,7 @@ export interface Rig {
   dir: string;
   logs: LogRecord[];
   agent: MicroAgent;
-  makeAgent(overrides?: Partial<MicroAgentOptions>): MicroAgent;
+  makeAgent(overrides?: Partial<TunedAgentOptions>): MicroAgent;
   close(): Promise<void>;
 }
 
@@ -46,7 +47,7 @@ async function closeOpenRigs(): Promise<void> {
 afterEach(closeOpenRigs);
 afterAll(closeOpenRigs);
 
-export async function startRig(overrides: Partial<MicroAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
+export async function startRig(overrides: Partial<TunedAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-rig-'));
   const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub') });
   const identity = hub.createModule('test-device');
@@ -59,8 +60,8 @@ export async function startRig(overrides: Partial<MicroAgentOptions> = {}, optio
   });
   const log = createLogger({ level: 'debug', destination });
   const agents: MicroAgent[] = [];
-  const makeAgent = (more: Partial<MicroAgentOptions> = {}): MicroAgent => {
-    const agent = new MicroAgent({
+  const makeAgent = (more: Partial<TunedAgentOptions> = {}): MicroAgent => {
+    const agent = createTunedAgent({
       connectionString: identity.connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), log,
       twinDefaults: FAST_TWIN, random: () => 0, flushBeforeApplyMs: 1_000, twinTimeoutMs: 5_000, ...overrides, ...more,
     });

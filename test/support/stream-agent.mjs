@@ -7,7 +7,7 @@
  * synchronous on Linux, so the last line a SIGKILL leaves is exact).
  */
 import { readFileSync } from 'node:fs';
-import { MicroAgent } from '../../dist/src/agent.js';
+import { createTunedAgent } from '../../dist/src/tuned-agent.js';
 import { createLogger } from '../../dist/src/log.js';
 import { createEventStream } from './event-stream.mjs';
 
@@ -20,13 +20,13 @@ const need = (name) => {
 
 const report = (produced, unique) => process.stderr.write(`${JSON.stringify({ produced, unique })}\n`);
 const stream = createEventStream({ prefix: need('STREAM_PREFIX'), ratePerSec: Number(env.STREAM_RATE ?? '40'), onTick: report });
-const agent = new MicroAgent({
+const agent = createTunedAgent({
   connectionString: need('AGENT_CS'),
   ca: readFileSync(need('AGENT_CA_FILE'), 'utf8'),
   stateDir: need('AGENT_STATE_DIR'),
   log: createLogger({ level: 'info' }),
   twinDefaults: { CollectorsCore_PriorityIntervals: env.STREAM_INTERVALS ?? '1s,1s,1s' },
-  collectors: { Stream: stream.factory },
+  collectorSet: { Stream: stream.factory },
   random: () => 0,
   twinTimeoutMs: 5_000,
 });
