@@ -54,18 +54,52 @@ type TransportCtor = new (...args: never[]) => object;
 /** Drops the connection at once, without waiting for unacknowledged publishes (which a half-open socket never gets). */
 export interface ForceClose { forceClose(): void }
 
+/**
+ * The SDK tried to publish a message a second time. Its retry policy resends a failed sendEvent (after a dropped
+ * connection, about 100 ms later, reconnecting a client already torn down if need be, which pushes the current
+ * connection off the hub); the delivery loop owns retries, so the first failure stands. Not in the SDK's list of
+ * retryable errors, so the SDK stops there.
+ */
+export class ResendRefusedError extends Error {
+  constructor(readonly first: Error) {
+    super(`the SDK tried to publish the same message again after: ${first.message}`);
+    this.name = 'ResendRefusedError';
+  }
+}
+
+type SendDone = (err?: Error | null, result?: unknown) => void;
+
 interface MqttClientLike { end(force: boolean): unknown; stream?: { destroy(): void } }
 
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
 export function guardedTransport(
   kind: 'mqtt' | 'mqtt-ws', log: Logger, onBadDesired?: () => void, onCreated?: (transport: ForceClose) => void,
 ): TransportCtor {
-  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike } };
+  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => {
+    _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike };
+    sendEvent(message: object, done: SendDone): void;
+  };
   class Guarded extends Base implements ForceClose {
+    /** Messages whose publish failed, with that first failure: each is published at most once. */
+    private readonly failedSends = new WeakMap<object, Error>();
+
     constructor(...args: unknown[]) {
       super(...args);
       guardMqttBase(this._mqtt, log, onBadDesired);
       onCreated?.(this);
+    }
+
+    override sendEvent(message: object, done: SendDone): void {
+      const first = this.failedSends.get(message);
+      if (first !== undefined) {
+        log.debug({ reason: first.message }, 'the SDK tried to resend a failed publish; refused, the delivery loop retries');
+        done(new ResendRefusedError(first));
+        return;
+      }
+      super.sendEvent(message, (err, result) => {
+        if (err) this.failedSends.set(message, err);
+        done(err, result);
+      });
     }
 
     forceClose(): void {

@@ -5,16 +5,9 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff.js';
 import type { Cancel, Clock } from '../clock.js';
-import { AgentError, NotConnectedError, TimeoutError } from '../errors.js';
+import { AgentError, ConnectionLostError, NotConnectedError, TimeoutError } from '../errors.js';
 import { IOT_HUB_MAX_MESSAGE_BYTES } from '../pipeline/packer.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
-
-/** The hub link went down while a message was in flight: IoT Hub's answer to an oversized or malformed publish. */
-export class ConnectionLostError extends AgentError {
-  constructor() {
-    super('ConnectionLostError', 'the connection dropped while the message was in flight', true);
-  }
-}
 
 /** A body IoT Hub can never accept: more than 256 KB before any property is added. */
 export class MessageTooLargeError extends AgentError {
