@@ -51,8 +51,6 @@ export interface MicroAgentOptions {
   maxMessageBytes?: number;
   /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
   twinTimeoutMs?: number;
-  /** How long a configuration change waits for pending messages to reach the hub before applying. */
-  flushBeforeApplyMs?: number;
   /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
   collectTimeoutMs?: number;
   random?: () => number;
@@ -245,11 +243,13 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
-      // What was collected under the old configuration leaves first; a slow snapshot does not hold up the change.
+      // What was collected under the old configuration is packed into the outbox under it; a slow snapshot does not
+      // hold up the change. The hub's acknowledgements are not waited for: the outbox is durable and first in, first
+      // out, so those messages already go out ahead of anything the new configuration produces, and under a storm or
+      // an outage waiting for it to empty would only delay the answer.
       this.host.hurry(true);
       try {
         await this.pipeline.flush();
-        await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
         if (this.state !== 'running') return;
         await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
       } finally {

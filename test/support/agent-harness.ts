@@ -29,6 +29,8 @@ export interface Rig {
   identity: ModuleIdentity;
   dir: string;
   logs: LogRecord[];
+  /** The simulated hub's own log (what it refused, closed, dropped). */
+  hubLogs: LogRecord[];
   agent: MicroAgent;
   makeAgent(overrides?: Partial<MicroAgentOptions>): MicroAgent;
   close(): Promise<void>;
@@ -47,21 +49,16 @@ afterAll(closeOpenRigs);
 
 export async function startRig(overrides: Partial<MicroAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-rig-'));
-  const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub') });
+  const hubLogs: LogRecord[] = [];
+  const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub'), log: createLogger({ level: 'info', destination: collectInto(hubLogs) }) });
   const identity = hub.createModule('test-device');
   const logs: LogRecord[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogRecord);
-      cb();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination });
+  const log = createLogger({ level: 'debug', destination: collectInto(logs) });
   const agents: MicroAgent[] = [];
   const makeAgent = (more: Partial<MicroAgentOptions> = {}): MicroAgent => {
     const agent = new MicroAgent({
       connectionString: identity.connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), log,
-      twinDefaults: FAST_TWIN, random: () => 0, flushBeforeApplyMs: 1_000, twinTimeoutMs: 5_000, ...overrides, ...more,
+      twinDefaults: FAST_TWIN, random: () => 0, twinTimeoutMs: 5_000, ...overrides, ...more,
     });
     agents.push(agent);
     return agent;
@@ -69,7 +66,7 @@ export async function startRig(overrides: Partial<MicroAgentOptions> = {}, optio
   const agent = makeAgent();
   let closed = false;
   const rig: Rig = {
-    hub, identity, dir, logs, agent, makeAgent,
+    hub, identity, dir, logs, hubLogs, agent, makeAgent,
     async close() {
       if (closed) return;
       closed = true;
@@ -82,6 +79,16 @@ export async function startRig(overrides: Partial<MicroAgentOptions> = {}, optio
   open.add(rig);
   if (options.startAgent !== false) await agent.start();
   return rig;
+}
+
+/** A pino destination that parses each line into `records`. */
+function collectInto(records: LogRecord[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+      cb();
+    },
+  });
 }
 
 export function eventsOf(body: Buffer): { Name: string; [k: string]: unknown }[] {
