@@ -16,7 +16,8 @@ const backlogIndex = (m: CapturedMessage): number | undefined => {
 
 describe('a desired change while thousands of messages wait in the outbox', () => {
   it('is applied and answered before the backlog has drained, and the backlog still arrives whole and in order', async () => {
-    const rig = await startRig({}, { startAgent: false });
+    // The change waits for the messages queued before it at most this long: far less than 2,000 take.
+    const rig = await startRig({ flushBeforeApplyMs: 200 }, { startAgent: false });
     // Queued before the change, as a storm leaves them.
     const seed = await openOutbox({ dir: join(rig.dir, 'agent', 'outbox'), messageTimeoutMs: 3_600_000, clock: systemClock, log: silentLogger() });
     await seed.append(Array.from({ length: BACKLOG }, (_, i) => Buffer.from(JSON.stringify({ backlog: i, padding: 'x'.repeat(200) }))));

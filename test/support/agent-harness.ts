@@ -58,7 +58,7 @@ export async function startRig(overrides: Partial<MicroAgentOptions> = {}, optio
   const makeAgent = (more: Partial<MicroAgentOptions> = {}): MicroAgent => {
     const agent = new MicroAgent({
       connectionString: identity.connectionString, ca: hub.caPem, stateDir: join(dir, 'agent'), log,
-      twinDefaults: FAST_TWIN, random: () => 0, twinTimeoutMs: 5_000, ...overrides, ...more,
+      twinDefaults: FAST_TWIN, random: () => 0, flushBeforeApplyMs: 1_000, twinTimeoutMs: 5_000, ...overrides, ...more,
     });
     agents.push(agent);
     return agent;
