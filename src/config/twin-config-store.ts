@@ -32,10 +32,16 @@ export interface CollectorSupport {
 
 const PRIORITY_KEY = 'CollectorsCore_PriorityIntervals';
 
-/** Collectors whose settings changed; the priority intervals affect them all. Core and hub keys map to none. */
+/** A collector's keys that only the pipeline reads (its aggregation cache and send priority): no restart. */
+const PIPELINE_ONLY_KEY = /_(CacheSize|MessageFrequency)$/;
+
+/**
+ * Collectors whose settings changed; the priority intervals affect them all. Core and hub keys map to none, nor
+ * do cache sizes and message frequencies, which the pipeline applies (a restart under load can take seconds).
+ */
 export function changedCollectors(changedKeys: readonly string[]): ReadonlySet<string> {
   if (changedKeys.includes(PRIORITY_KEY)) return new Set<string>(COLLECTOR_NAMES);
-  const hit = new Set(changedKeys.map(collectorOfKey));
+  const hit = new Set(changedKeys.filter((k) => !PIPELINE_ONLY_KEY.test(k)).map(collectorOfKey));
   return new Set<string>(COLLECTOR_NAMES.filter((name) => hit.has(name)));
 }
 
