@@ -108,7 +108,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     msg.contentEncoding = 'utf-8';
     msg.setAsSecurityMessage();
     // The SDK builds a debug line from JSON.stringify(message) on every send, debug on or off: about 250 ms of CPU
-    // for a 256 KB body under the launcher's --lite-mode, blocking the event loop. It gets the size instead.
+    // for a 200 KB body under the launcher's --lite-mode, blocking the event loop. It gets the size instead.
     Object.defineProperty(msg, 'toJSON', { value: () => ({ bytes: body.length }) });
     try {
       await this.withTimeout(client.sendEvent(msg), this.opts.sendTimeoutMs, 'sending a message');
