@@ -6,6 +6,7 @@
  */
 import mqttPkg from 'azure-iot-device-mqtt';
 import type { Logger } from 'pino';
+import { ConnectionLostError } from '../errors.js';
 
 const { Mqtt, MqttWs } = mqttPkg;
 
@@ -77,6 +78,7 @@ export function guardedTransport(
 ): TransportCtor {
   const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => {
     _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike };
+    _fsm?: { state?: string };
     sendEvent(message: object, done: SendDone): void;
   };
   class Guarded extends Base implements ForceClose {
@@ -96,9 +98,13 @@ export function guardedTransport(
         done(new ResendRefusedError(first));
         return;
       }
+      // Published on an open connection and failed with it: the drop counts against the message (IoT Hub closes the
+      // connection on a publish it refuses). A send while the SDK reconnects fails as an outage instead.
+      const onOpenConnection = this._fsm?.state === 'connected';
       super.sendEvent(message, (err, result) => {
-        if (err) this.failedSends.set(message, err);
-        done(err, result);
+        const failure = err && onOpenConnection && err.name === 'NotConnectedError' ? new ConnectionLostError() : err;
+        if (failure) this.failedSends.set(message, failure);
+        done(failure, result);
       });
     }
 

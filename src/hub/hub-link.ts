@@ -8,7 +8,7 @@ import commonPkg from 'azure-iot-common';
 import devicePkg from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock, Cancel } from '../clock.js';
-import { ConnectionLostError, NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
+import { NotConnectedError, TimeoutError, errorMessage } from '../errors.js';
 import { backoffDelay } from '../backoff.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
@@ -284,8 +284,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   }
 }
 
-/** A publish that failed when the connection dropped under it counts against the message; other failures keep their kind. */
+/** The first failure of a publish, whatever the SDK did after it (ConnectionLostError when the connection dropped under it). */
 function sendFailure(err: unknown): unknown {
-  const first = err instanceof ResendRefusedError ? err.first : err;
-  return first instanceof Error && first.name === 'NotConnectedError' ? new ConnectionLostError() : first;
+  return err instanceof ResendRefusedError ? err.first : err;
 }
