@@ -34,6 +34,8 @@ const STATISTICS = 'Statistics';
 /** stop(): how long pending messages may take to reach the hub, and the bound of each other wait. */
 const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
+/** A configuration change: how long the messages queued before it may take to reach the hub before it applies. */
+const FLUSH_BEFORE_APPLY_MS = 1_000;
 
 export type { MicroAgentOptions } from './agent-options.js';
 
@@ -260,17 +262,23 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
-      // What was collected under the old configuration leaves first; a slow snapshot does not hold up the change.
+      // What was collected under the old configuration is packed into the outbox and sent first; a slow snapshot
+      // does not hold up the change. Only the messages queued up to now are waited for, and briefly (skipped
+      // offline): the outbox is durable and first in, first out, so they go out ahead of the new configuration's
+      // anyway, and under a storm or a backlog a longer wait would only delay the answer.
       this.host.hurry(true);
+      const t0 = this.clock.now();
+      let flushMs = 0;
       try {
         await this.pipeline.flush();
-        await this.delivery.drain(this.opts.flushBeforeApplyMs ?? 5_000);
+        if (this.link.isConnected()) await this.delivery.drain(this.opts.flushBeforeApplyMs ?? FLUSH_BEFORE_APPLY_MS);
+        flushMs = this.clock.now() - t0;
         if (this.state !== 'running') return;
         await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
       } finally {
         if (this.state === 'running') this.host.hurry(false);
       }
-      this.log.info({ changed: evaluation.changedKeys.slice(0, 50) }, 'configuration applied');
+      this.log.info({ changed: evaluation.changedKeys.slice(0, 50), flushMs, applyMs: this.clock.now() - t0 - flushMs }, 'configuration applied');
     }
     this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };

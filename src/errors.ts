@@ -22,6 +22,13 @@ export class NotConnectedError extends AgentError {
   }
 }
 
+/** The hub link went down while a message was in flight: IoT Hub's answer to an oversized or malformed publish. */
+export class ConnectionLostError extends AgentError {
+  constructor() {
+    super('ConnectionLostError', 'the connection dropped while the message was in flight', true);
+  }
+}
+
 export class TimeoutError extends AgentError {
   constructor(what: string, ms: number) {
     super('TimeoutError', `${what} timed out after ${ms} ms`, true);

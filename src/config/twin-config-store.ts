@@ -36,10 +36,17 @@ export interface CollectorSupport {
 
 const PRIORITY_KEY = 'CollectorsCore_PriorityIntervals';
 
-/** Collectors whose settings changed; the priority intervals affect them all. Core and hub keys map to none. */
+/** A collector's keys that only the pipeline reads (its aggregation cache and send priority): no restart. */
+const PIPELINE_ONLY_KEY = /_(CacheSize|MessageFrequency)$/;
+
+/**
+ * Collectors whose settings changed; the priority intervals affect them all. Core and hub keys map to none, nor
+ * do cache sizes and message frequencies, which the pipeline applies (a restart under load can take seconds).
+ */
 export function changedCollectors(changedKeys: readonly string[], names: readonly string[] = COLLECTOR_NAMES): ReadonlySet<string> {
   if (changedKeys.includes(PRIORITY_KEY)) return new Set<string>(names);
-  return new Set<string>(names.filter((name) => changedKeys.some((key) => key.startsWith(`${name}_`))));
+  const restarting = changedKeys.filter((key) => !PIPELINE_ONLY_KEY.test(key));
+  return new Set<string>(names.filter((name) => restarting.some((key) => key.startsWith(`${name}_`))));
 }
 
 function own(doc: Readonly<Record<string, unknown>>, key: string): unknown {

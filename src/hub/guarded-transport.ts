@@ -6,6 +6,7 @@
  */
 import mqttPkg from 'azure-iot-device-mqtt';
 import type { Logger } from 'pino';
+import { ConnectionLostError } from '../errors.js';
 
 const { Mqtt, MqttWs } = mqttPkg;
 
@@ -53,7 +54,8 @@ type TransportCtor = new (...args: never[]) => object;
 
 /**
  * The SDK writes each outgoing message into a debug line with JSON.stringify even when debug is off; for a Buffer
- * body that is an array of every byte (0.7 ms of CPU for a 12.7 KB message in lite mode). A short toJSON instead.
+ * body that is an array of every byte (0.7 ms of CPU for a 12.7 KB message, about 250 ms for 200 KB, in lite mode,
+ * blocking the event loop). A short toJSON instead; hub-link.ts gives it to every message it sends or outputs.
  */
 export function shortenMessageJson(message: unknown): void {
   if (typeof message !== 'object' || message === null || Object.hasOwn(message, 'toJSON')) return;
@@ -65,23 +67,57 @@ export function shortenMessageJson(message: unknown): void {
 /** Drops the connection at once, without waiting for unacknowledged publishes (which a half-open socket never gets). */
 export interface ForceClose { forceClose(): void }
 
+/**
+ * The SDK tried to publish a message a second time. Its retry policy resends a failed sendEvent (after a dropped
+ * connection, about 100 ms later, reconnecting a client already torn down if need be, which pushes the current
+ * connection off the hub); the delivery loop owns retries, so the first failure stands. Not in the SDK's list of
+ * retryable errors, so the SDK stops there.
+ */
+export class ResendRefusedError extends Error {
+  constructor(readonly first: Error) {
+    super(`the SDK tried to publish the same message again after: ${first.message}`);
+    this.name = 'ResendRefusedError';
+  }
+}
+
+type SendDone = (err?: Error | null, result?: unknown) => void;
+
 interface MqttClientLike { end(force: boolean): unknown; stream?: { destroy(): void } }
 
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
 export function guardedTransport(
   kind: 'mqtt' | 'mqtt-ws', log: Logger, onBadDesired?: () => void, onCreated?: (transport: ForceClose) => void,
 ): TransportCtor {
-  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => { _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike } };
+  const Base = (kind === 'mqtt' ? Mqtt : MqttWs) as unknown as new (...args: unknown[]) => {
+    _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike };
+    _fsm?: { state?: string };
+    sendEvent(message: object, done: SendDone): void;
+  };
   class Guarded extends Base implements ForceClose {
+    /** Messages whose publish failed, with that first failure: each is published at most once. */
+    private readonly failedSends = new WeakMap<object, Error>();
+
     constructor(...args: unknown[]) {
       super(...args);
       guardMqttBase(this._mqtt, log, onBadDesired);
       onCreated?.(this);
     }
 
-    sendEvent(message: unknown, done: unknown): unknown {
-      shortenMessageJson(message);
-      return (Base.prototype as unknown as { sendEvent: (m: unknown, d: unknown) => unknown }).sendEvent.call(this, message, done);
+    override sendEvent(message: object, done: SendDone): void {
+      const first = this.failedSends.get(message);
+      if (first !== undefined) {
+        log.debug({ reason: first.message }, 'the SDK tried to resend a failed publish; refused, the delivery loop retries');
+        done(new ResendRefusedError(first));
+        return;
+      }
+      // Published on an open connection and failed with it: the drop counts against the message (IoT Hub closes the
+      // connection on a publish it refuses). A send while the SDK reconnects fails as an outage instead.
+      const onOpenConnection = this._fsm?.state === 'connected';
+      super.sendEvent(message, (err, result) => {
+        const failure = err && onOpenConnection && err.name === 'NotConnectedError' ? new ConnectionLostError() : err;
+        if (failure) this.failedSends.set(message, failure);
+        done(failure, result);
+      });
     }
 
     forceClose(): void {

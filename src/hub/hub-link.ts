@@ -14,7 +14,7 @@ import { backoffDelay } from '../backoff.js';
 import { connectionStringSource, type ClientSource, type ModuleClientT } from './client-source.js';
 import { connectFailureReason } from './connect-reason.js';
 import type { ModuleConnectionString } from './connection-string.js';
-import { guardedTransport, type ForceClose } from './guarded-transport.js';
+import { ResendRefusedError, guardedTransport, shortenMessageJson, type ForceClose } from './guarded-transport.js';
 import { disableMqttNumberCache } from './mqtt-packet-cache.js';
 
 const { Message } = devicePkg;
@@ -77,8 +77,6 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
   private cancelRetry: Cancel | undefined;
   private lastReason: string | undefined;
   private generation = 0;
-  /** Messages handed to the SDK and not yet answered. */
-  private sendsInFlight = 0;
   /** Twin requests waiting for an answer; QoS 0 answers are lost with the connection, so a reconnect fails them. */
   private readonly pendingTwin = new Set<(err: Error) => void>();
 
@@ -130,14 +128,14 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     msg.contentType = 'application/json';
     msg.contentEncoding = 'utf-8';
     msg.setAsSecurityMessage();
-    this.sendsInFlight++;
+    shortenMessageJson(msg);
     try {
       // Under IoT Edge the message leaves on a module output; edgeHub's route takes it to $upstream.
       const output = this.source?.outputName;
       const sent = output === undefined ? client.sendEvent(msg) : client.sendOutputEvent(output, msg);
       await this.withTimeout(sent, this.opts.sendTimeoutMs, 'sending a message');
-    } finally {
-      this.sendsInFlight--;
+    } catch (err) {
+      throw sendFailure(err);
     }
   }
 
@@ -209,13 +207,9 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
     let opened = false;
     on(client, 'connect', () => {
       // The SDK reconnects by itself after retryable errors: the twin must be read again (§0.6).
+      // A publish the hub refused (it closes the connection) failed with ConnectionLostError and is not resent
+      // (guarded-transport.ts): the delivery loop counts it, and the message behind it goes out on this connection.
       if (opened && gen === this.generation) {
-        // IoT Hub closes the connection on a publish it refuses; the SDK would resend it forever: start over
-        // with a new client instead, so the delivery loop sees the drop ('disconnected') and counts it.
-        if (this.sendsInFlight > 0) {
-          this.scheduleReconnect(gen, 'the connection dropped with a message in flight');
-          return;
-        }
         this.failPendingTwin();
         void this.refreshTwin(gen);
       }
@@ -337,4 +331,9 @@ export class HubLink extends EventEmitter<HubLinkEvents> {
       );
     });
   }
+}
+
+/** The first failure of a publish, whatever the SDK did after it (ConnectionLostError when the connection dropped under it). */
+function sendFailure(err: unknown): unknown {
+  return err instanceof ResendRefusedError ? err.first : err;
 }

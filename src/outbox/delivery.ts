@@ -5,16 +5,9 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../backoff.js';
 import type { Cancel, Clock } from '../clock.js';
-import { AgentError, NotConnectedError, TimeoutError } from '../errors.js';
+import { AgentError, ConnectionLostError, NotConnectedError, TimeoutError } from '../errors.js';
 import { IOT_HUB_MAX_MESSAGE_BYTES } from '../pipeline/packer.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
-
-/** The hub link went down while a message was in flight: IoT Hub's answer to an oversized or malformed publish. */
-export class ConnectionLostError extends AgentError {
-  constructor() {
-    super('ConnectionLostError', 'the connection dropped while the message was in flight', true);
-  }
-}
 
 /** A body IoT Hub can never accept: more than 256 KB before any property is added. */
 export class MessageTooLargeError extends AgentError {
@@ -114,19 +107,26 @@ export class Delivery {
     this.abandonInFlight?.(new ConnectionLostError());
   }
 
-  /** Resolves true once the outbox is empty, false if `timeoutMs` passes first. */
+  /**
+   * Resolves true once every message in the outbox now has left it (sent, or set aside), false if `timeoutMs`
+   * passes first. Messages appended meanwhile are not waited for: under a storm of events the outbox never
+   * empties, and a twin change must not wait its whole timeout for it.
+   */
   drain(timeoutMs: number): Promise<boolean> {
+    const target = removedSoFar(this.opts.outbox) + this.opts.outbox.pending;
     if (this.opts.outbox.pending === 0) return Promise.resolve(true);
     this.kick();
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         cancel();
-        this.drainWaiters.delete(onEmpty);
+        this.drainWaiters.delete(onChange);
         resolve(ok);
       };
-      const onEmpty = (): void => done(true);
+      const onChange = (): void => {
+        if (this.opts.outbox.pending === 0 || removedSoFar(this.opts.outbox) >= target) done(true);
+      };
       const cancel = this.opts.clock.setTimeout(() => done(false), timeoutMs);
-      this.drainWaiters.add(onEmpty);
+      this.drainWaiters.add(onChange);
     });
   }
 
@@ -257,7 +257,7 @@ export class Delivery {
 
   private onOutboxChange(): void {
     this.changed = true;
-    if (this.opts.outbox.pending === 0) for (const w of [...this.drainWaiters]) w();
+    for (const w of [...this.drainWaiters]) w();
     // New messages end an idle wait; a backoff wait is only ended by kick().
     if (this.state === 'idle') this.wakeUp();
   }
@@ -266,3 +266,9 @@ export class Delivery {
 /** Errors of azure-iot-common that say the hub or the link is unavailable, whatever message is sent. */
 const OUTAGE_ERRORS = new Set(['UnauthorizedError', 'NotConnectedError', 'TimeoutError', 'ThrottlingError', 'IotHubQuotaExceededError',
   'ServiceUnavailableError', 'InternalServerError', 'DeviceNotFoundError', 'IotHubNotFoundError', 'SecurityDeviceError']);
+
+/** Messages that have left the outbox since it was opened, by any way out. */
+function removedSoFar(outbox: Outbox): number {
+  const s = outbox.stats();
+  return s.acked + s.droppedBySize + s.droppedByAge + s.deadLettered + s.unreadableSkipped;
+}

@@ -227,6 +227,7 @@ describe('collectors affected by a change', () => {
     expect([...changedCollectors(['Process_Mode', 'Login_UsePAM', 'IothubModule_MessageTimeout'])]).toEqual(['Login', 'Process']);
     expect([...changedCollectors(['CollectorsCore_PriorityIntervals'])]).toEqual([...COLLECTOR_NAMES]);
     expect(changedCollectors([]).size).toBe(0);
+    expect(changedCollectors(['Login_CacheSize', 'Process_MessageFrequency']).size).toBe(0);
   });
 
   it('tells implemented collectors from unsupported ones', () => {

@@ -92,6 +92,29 @@ describe('Delivery', () => {
     await delivery.stop();
   });
 
+  it('drain waits for the messages there when it was called, not for those a storm keeps appending', async () => {
+    const sent: string[] = [];
+    let release: (() => void) | undefined;
+    const { outbox, delivery } = setup((b) => new Promise<void>((resolve) => {
+      sent.push(b.toString());
+      release = resolve;
+    }));
+    await outbox.append([Buffer.from('old-1'), Buffer.from('old-2')]);
+    await settle();
+    let drained: boolean | undefined;
+    void delivery.drain(60_000).then((ok) => { drained = ok; });
+    for (let i = 0; i < 2; i++) {
+      await outbox.append(Buffer.from(`new-${i}`));
+      release?.();
+      await settle();
+    }
+    expect(sent.slice(0, 2)).toEqual(['old-1', 'old-2']);
+    expect(drained).toBe(true);
+    expect(outbox.pending).toBeGreaterThan(0);
+    release?.();
+    await delivery.stop();
+  });
+
   it('redelivers only the message in flight when the link drops', async () => {
     const got: string[] = [];
     let calls = 0;

@@ -31,6 +31,8 @@ export interface Rig {
   identity: ModuleIdentity;
   dir: string;
   logs: LogRecord[];
+  /** The simulated hub's own log (what it refused, closed, dropped). */
+  hubLogs: LogRecord[];
   agent: MicroAgent;
   makeAgent(overrides?: Partial<TunedAgentOptions>): MicroAgent;
   close(): Promise<void>;
@@ -49,16 +51,11 @@ afterAll(closeOpenRigs);
 
 export async function startRig(overrides: Partial<TunedAgentOptions> = {}, options: { startAgent?: boolean } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-rig-'));
-  const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub') });
+  const hubLogs: LogRecord[] = [];
+  const hub = await SimulatedHub.start({ stateDir: join(dir, 'hub'), log: createLogger({ level: 'info', destination: collectInto(hubLogs) }) });
   const identity = hub.createModule('test-device');
   const logs: LogRecord[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogRecord);
-      cb();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination });
+  const log = createLogger({ level: 'debug', destination: collectInto(logs) });
   const agents: MicroAgent[] = [];
   const makeAgent = (more: Partial<TunedAgentOptions> = {}): MicroAgent => {
     const agent = createTunedAgent({
@@ -71,7 +68,7 @@ export async function startRig(overrides: Partial<TunedAgentOptions> = {}, optio
   const agent = makeAgent();
   let closed = false;
   const rig: Rig = {
-    hub, identity, dir, logs, agent, makeAgent,
+    hub, identity, dir, logs, hubLogs, agent, makeAgent,
     async close() {
       if (closed) return;
       closed = true;
@@ -84,6 +81,16 @@ export async function startRig(overrides: Partial<TunedAgentOptions> = {}, optio
   open.add(rig);
   if (options.startAgent !== false) await agent.start();
   return rig;
+}
+
+/** A pino destination that parses each line into `records`. */
+function collectInto(records: LogRecord[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) records.push(JSON.parse(line) as LogRecord);
+      cb();
+    },
+  });
 }
 
 export function eventsOf(body: Buffer): { Name: string; [k: string]: unknown }[] {
