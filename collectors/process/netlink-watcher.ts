@@ -18,6 +18,9 @@ const RECORD_INTS = 6;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** What a ProcessCreate carries when the process exited before /proc could be read: never dropped. */
 export const UNAVAILABLE = '[unavailable: exited before it could be read]';
+/** Processes read from /proc between two turns of the event loop: a few milliseconds of synchronous reads. */
+const SCAN_CHUNK = 32;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface NetlinkWatcherOptions {
   readonly addon: CnProcAddon;
@@ -39,6 +42,9 @@ export class NetlinkWatcher {
   /** The agent's own children and their descendants (the self-test's /bin/true too). */
   private readonly own = new Set<number>();
   private readonly execWaiters = new Map<number, () => void>();
+  /** A rescan after an overflow in progress, and whether another overflow came meanwhile. */
+  private rescanning = false;
+  private rescanAgain = false;
   /** Receive-buffer overflows: each means events were lost and /proc was rescanned. */
   overflows = 0;
   /** Process events handled (fork, exec, exit of processes; threads are dropped in the addon). */
@@ -46,10 +52,10 @@ export class NetlinkWatcher {
 
   constructor(private readonly o: NetlinkWatcherOptions) {}
 
-  /** Subscribes, then records what runs already (not reported, like polling's baseline). Throws when refused. */
-  start(): void {
+  /** Subscribes, then records what runs already (not reported, like polling's baseline). Rejects when refused. */
+  async start(): Promise<void> {
     this.handle = this.o.addon.open((records, overflows, argv) => this.onBatch(records, overflows, argv), RECEIVE_BUFFER_BYTES, this.o.filtered);
-    this.scan(false);
+    await this.scan(false);
   }
 
   stop(): void {
@@ -132,11 +138,29 @@ export class NetlinkWatcher {
         if (info !== undefined) out.push(processTerminateEvent(info, now, exitStatusOf(r[i + 2] as number)));
       }
     }
+    if (out.length > 0) this.o.emit(out);
     if (overflows > 0) {
       this.overflows += overflows;
-      out.push(...this.scan(true));
+      this.rescan();
     }
-    if (out.length > 0) this.o.emit(out);
+  }
+
+  /** After lost events: /proc is scanned again in chunks, one scan at a time; what it finds is emitted at its end. */
+  private rescan(): void {
+    if (this.rescanning) {
+      this.rescanAgain = true;
+      return;
+    }
+    this.rescanning = true;
+    void this.scan(true).then((events) => {
+      if (events.length > 0 && this.handle !== undefined) this.o.emit(events);
+    }).finally(() => {
+      this.rescanning = false;
+      if (this.rescanAgain && this.handle !== undefined) {
+        this.rescanAgain = false;
+        this.rescan();
+      }
+    });
   }
 
   /**
@@ -162,7 +186,7 @@ export class NetlinkWatcher {
    * /proc as it is now: at start, the baseline; after an overflow, what the lost events would have said,
    * as far as can still be seen (new processes as ProcessCreate, vanished ones with ExitStatus -1).
    */
-  private scan(report: boolean): CollectedEvent[] {
+  private async scan(report: boolean): Promise<CollectedEvent[]> {
     const out: CollectedEvent[] = [];
     const now = this.o.clock.now();
     let listed: number[];
@@ -178,10 +202,18 @@ export class NetlinkWatcher {
       if (report) out.push(processTerminateEvent(info, now));
     }
     this.o.passwd.refresh();
+    let read = 0;
     for (const pid of listed) {
+      if (read > 0 && read % SCAN_CHUNK === 0) {
+        await nextTurn();
+        if (this.handle === undefined) return out;
+      }
       if (this.live.has(pid) || this.own.has(pid) || this.o.spawned?.has(pid) === true) continue;
+      read++;
       const outcome = this.o.reader.read(pid);
       if (outcome.kind !== 'process') continue;
+      // An exec event handled while this scan waited has recorded the process already.
+      if (this.live.has(pid)) continue;
       if (this.o.spawned?.has(outcome.info.ppid) === true || this.own.has(outcome.info.ppid)) {
         this.own.add(pid);
         continue;

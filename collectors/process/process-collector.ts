@@ -104,7 +104,7 @@ export class ProcessCollector implements Collector {
       },
     });
     try {
-      watcher.start();
+      await watcher.start();
     } catch (err) {
       const code = errorCode(err);
       const why = code === 'EPERM' || code === 'EACCES' ? ' (before Linux 6.6 the process connector needs root or CAP_NET_ADMIN)' : '';

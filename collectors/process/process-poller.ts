@@ -110,7 +110,8 @@ export class ProcessPoller {
     // Young ones first: a parent that exec'd since the last poll must be known as its new program
     // before its children are compared with it.
     if (this.baselineDone) this.watchYoung(now, events);
-    const yieldEvery = this.o.yieldEvery ?? 128;
+    // About 50 µs of /proc reads per process: 32 hold the host program's event loop for a few ms at most.
+    const yieldEvery = this.o.yieldEvery ?? 32;
     for (let i = 0; i < created.length; i++) {
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const pid = created[i] as number;

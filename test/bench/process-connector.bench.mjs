@@ -34,7 +34,7 @@ if (mode === 'netlink') {
   const load = loadCnProc();
   if (!load.addon) { console.log(JSON.stringify({ error: load.reason })); process.exit(0); }
   const w = new NetlinkWatcher({ addon: load.addon, filtered: kernelHasEventFilter(), reader, passwd, clock, emit: count });
-  w.start();
+  await w.start();
   stop = () => w.stop();
 } else {
   const { ProcessPoller } = await import(dist + 'process-poller.js');
