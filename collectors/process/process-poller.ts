@@ -94,7 +94,7 @@ export class ProcessPoller {
     this.listedWith = counters;
     this.quietPolls = 0;
     const now = this.o.clock.now();
-    const rechecked = this.baselineDone ? this.recheck(listed, lastPid) : new Map<number, number | undefined>();
+    const rechecked = this.baselineDone ? await this.recheck(listed, lastPid) : new Map<number, number | undefined>();
     this.previousLastPid = lastPid;
     const { created, terminated } = diffProcesses(this.known, listed, rechecked);
     const events: CollectedEvent[] = [];
@@ -109,9 +109,9 @@ export class ProcessPoller {
     if (created.length > 0) this.o.passwd.refresh();
     // Young ones first: a parent that exec'd since the last poll must be known as its new program
     // before its children are compared with it.
-    if (this.baselineDone) this.watchYoung(now, events);
     // About 50 µs of /proc reads per process: 32 hold the host program's event loop for a few ms at most.
     const yieldEvery = this.o.yieldEvery ?? 32;
+    if (this.baselineDone) await this.watchYoung(now, events, yieldEvery);
     for (let i = 0; i < created.length; i++) {
       if (i > 0 && i % yieldEvery === 0) await yieldToEventLoop();
       const pid = created[i] as number;
@@ -139,9 +139,11 @@ export class ProcessPoller {
   }
 
   /** Rereads the program of every young process: an exec is a new ProcessCreate; a held one is released. */
-  private watchYoung(now: number, events: CollectedEvent[]): void {
+  private async watchYoung(now: number, events: CollectedEvent[], yieldEvery: number): Promise<void> {
     const window = this.o.youngMs ?? 1000;
+    let read = 0;
     for (const pid of this.young) {
+      if (++read % yieldEvery === 0) await yieldToEventLoop();
       const t = this.known.get(pid);
       if (t?.info === undefined) {
         this.young.delete(pid);
@@ -217,13 +219,16 @@ export class ProcessPoller {
   }
 
   /** Start times reread for the known, listed pids that may belong to a new process now. */
-  private recheck(listed: readonly number[], lastPid: number | undefined): Map<number, number | undefined> {
+  private async recheck(listed: readonly number[], lastPid: number | undefined): Promise<Map<number, number | undefined>> {
     const rechecked = new Map<number, number | undefined>();
     const { reader } = this.o;
     const from = this.previousLastPid;
+    let read = 0;
     for (const pid of listed) {
       const old = this.known.get(pid);
       if (old === undefined) continue;
+      // A stat or a stat line per known process: a few hundred of them between event-loop turns.
+      if (++read % 256 === 0) await yieldToEventLoop();
       let suspect: boolean;
       if (this.o.reuseCheck === 'inode') {
         const ino = reader.dirIno(pid);
