@@ -62,8 +62,10 @@ export class FakeClock implements Clock {
 
 export { RecordingSink } from '../../support/recording-sink.js';
 
-/** Let the poll started by a timer tick finish (it yields only for > 128 new pids). */
-export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Let the poll started by a timer tick finish: it yields to the event loop every 32 reads (200 turns: 6,400 reads). */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 200; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures/process');
 
