@@ -34,12 +34,16 @@ export function renderTwin(root, deviceId, moduleId, { showError, clearError }) 
     versions.textContent = `desired $version ${twin.properties.desired?.$version ?? 0} · reported $version ${reported.$version ?? 0}`;
   }
 
+  const newer = (a, b) => ((b?.$version ?? 0) > (a?.$version ?? 0) ? b : a);
+
   async function save(patch) {
     clearError();
     try {
       pendingSince = twin.properties.reported?.$version ?? 0;
-      twin = await api(`${base}/twin/desired`, { method: 'PATCH', body: patch });
+      const answer = await api(`${base}/twin/desired`, { method: 'PATCH', body: patch });
       if (!alive) return;
+      // The agent may answer (a live twin event) before this response arrives: keep the newer side of each.
+      twin = { ...answer, properties: { desired: newer(answer.properties.desired, twin.properties.desired), reported: newer(answer.properties.reported, twin.properties.reported) } };
       editor.setBaseline(twin.properties.desired);
       showReported();
     } catch (err) {

@@ -170,8 +170,6 @@ export class Delivery {
         continue;
       }
       this.lastFailure = undefined;
-      this.counters.sent++;
-      if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
       this.failuresInARow = 0;
       try {
         await this.opts.outbox.ack(message.seq);
@@ -179,6 +177,9 @@ export class Delivery {
         await this.failed(err, message.seq);
         continue;
       }
+      // Counted with the event, once the outbox let go of it: status() and 'message-sent' agree.
+      this.counters.sent++;
+      if (message.body.length < SMALL_MESSAGE_BYTES) this.counters.sentUnder4KB++;
       this.opts.onSent?.(message);
     }
   }

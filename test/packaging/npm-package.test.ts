@@ -63,7 +63,7 @@ describe('the npm package', () => {
       'dist/src/cli.js', 'dist/collectors/types.d.ts', 'config-schema/twin-desired.schema.json', 'message-schema/message_v1_0.json', 'systemd/install.sh']) {
       expect(paths).toContain(need);
     }
-    const allowed = /^(package\.json|README\.md|dist\/(src|collectors)\/.+\.(js|d\.ts|json)|collectors\/[\w-]+\/README\.md|config-schema\/.+|message-schema\/.+|systemd\/.+|node_modules\/(@iot-micro-agent\/cn-proc|node-gyp-build)\/.+)$/;
+    const allowed = /^(package\.json|README\.md|dist\/(src|collectors)\/.+\.(js|d\.ts|json)|dist\/src\/config\/validators\/[\w-]+\.cjs|console\/[\w-]+\.(html|js|css|svg)|collectors\/[\w-]+\/README\.md|config-schema\/.+|message-schema\/.+|systemd\/.+|node_modules\/(@iot-micro-agent\/cn-proc|node-gyp-build)\/.+)$/;
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
     expect(paths.filter((p) => /(^|\/)test\/|\.test\.|\.map$/.test(p))).toEqual([]);
     // The process connector addon travels inside the tarball, prebuilt: a registry install cannot resolve file:packages/cn-proc.
