@@ -92,6 +92,7 @@ export function guardedTransport(
     _mqtt: MqttBaseLike & { _mqttClient?: MqttClientLike };
     _fsm?: { state?: string };
     sendEvent(message: object, done: SendDone): void;
+    sendOutputEvent(outputName: string, message: object, done: SendDone): void;
   };
   class Guarded extends Base implements ForceClose {
     /** Messages whose publish failed, with that first failure: each is published at most once. */
@@ -104,6 +105,15 @@ export function guardedTransport(
     }
 
     override sendEvent(message: object, done: SendDone): void {
+      this.publishOnce(message, done, (settle) => super.sendEvent(message, settle));
+    }
+
+    /** Under IoT Edge the same rule for a module output (edgeHub). */
+    override sendOutputEvent(outputName: string, message: object, done: SendDone): void {
+      this.publishOnce(message, done, (settle) => super.sendOutputEvent(outputName, message, settle));
+    }
+
+    private publishOnce(message: object, done: SendDone, publish: (settle: SendDone) => void): void {
       const first = this.failedSends.get(message);
       if (first !== undefined) {
         log.debug({ reason: first.message }, 'the SDK tried to resend a failed publish; refused, the delivery loop retries');
@@ -113,7 +123,7 @@ export function guardedTransport(
       // Published on an open connection and failed with it: the drop counts against the message (IoT Hub closes the
       // connection on a publish it refuses). A send while the SDK reconnects fails as an outage instead.
       const onOpenConnection = this._fsm?.state === 'connected';
-      super.sendEvent(message, (err, result) => {
+      publish((err, result) => {
         const failure = err && onOpenConnection && err.name === 'NotConnectedError' ? new ConnectionLostError() : err;
         if (failure) this.failedSends.set(message, failure);
         done(failure, result);
