@@ -30,6 +30,8 @@ export function renderDevices(root, { showError, clearError }) {
   );
 
   let alive = true;
+  /** Connection strings the user chose to see, by device, kept across reloads. */
+  const shownSecrets = new Map();
   async function load() {
     try {
       const query = `devices?search=${enc(state.search)}&page=${state.page}&pageSize=${PAGE_SIZE}`;
@@ -68,6 +70,9 @@ export function renderDevices(root, { showError, clearError }) {
     } else {
       actions.append(el('button', { type: 'button', class: 'primary', onclick: () => addModule(id) }, `Add ${AGENT_MODULE}`));
     }
+    // A live reload redraws the rows: a connection string the user opened stays open.
+    if (device.hasAgentModule && shownSecrets.has(id)) showSecret(id, secret);
+    else shownSecrets.delete(id);
     const tr = el('tr', { 'data-device': id },
       el('th', { scope: 'row' }, id),
       el('td', {}, device.hasAgentModule ? el('a', { href: twinHref }, 'yes') : el('span', { class: 'muted' }, 'no')),
@@ -116,19 +121,28 @@ export function renderDevices(root, { showError, clearError }) {
 
   async function toggleSecret(deviceId, secretRow) {
     if (!secretRow.hidden) {
+      shownSecrets.delete(deviceId);
       secretRow.hidden = true;
       secretRow.replaceChildren();
       return;
     }
     try {
       const { connectionString } = await api(`devices/${enc(deviceId)}/modules/${AGENT_MODULE}/connection-string`);
-      const field = el('input', { type: 'text', readonly: true, value: connectionString, class: 'secret', 'aria-label': `Connection string of ${deviceId}` });
-      secretRow.replaceChildren(el('td', { colspan: 5 }, el('label', {}, 'Connection string (a secret: the module key) ', field)));
-      secretRow.hidden = false;
-      field.select();
+      shownSecrets.set(deviceId, connectionString);
+      // A live reload may have redrawn the rows while this was asked: fill the row shown now.
+      const current = body.querySelector(`tr[data-device="${CSS.escape(deviceId)}"]`)?.nextElementSibling;
+      showSecret(deviceId, current ?? secretRow).select();
     } catch (err) {
       showError(err);
     }
+  }
+
+  /** Fills the row under a device with its connection string; returns the field. */
+  function showSecret(deviceId, secretRow) {
+    const field = el('input', { type: 'text', readonly: true, value: shownSecrets.get(deviceId), class: 'secret', 'aria-label': `Connection string of ${deviceId}` });
+    secretRow.replaceChildren(el('td', { colspan: 5 }, el('label', {}, 'Connection string (a secret: the module key) ', field)));
+    secretRow.hidden = false;
+    return field;
   }
 
   search.addEventListener('input', debounce(() => {
