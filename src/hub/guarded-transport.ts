@@ -11,7 +11,11 @@ import { ConnectionLostError } from '../errors.js';
 const { Mqtt, MqttWs } = mqttPkg;
 
 type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
-interface MqttBaseLike { emit: Emit }
+type PublishDone = (err?: Error | null, result?: unknown) => void;
+interface MqttBaseLike {
+  emit: Emit;
+  publish(topic: string, payload: unknown, options: object, done: PublishDone): void;
+}
 
 function isJsonOrEmpty(payload: unknown): boolean {
   const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload ?? '');
@@ -26,8 +30,16 @@ function isJsonOrEmpty(payload: unknown): boolean {
 
 const NOT_JSON_ANSWER = Buffer.from(JSON.stringify({ errorCode: 400000, message: 'the hub answered a twin request with a body that is not JSON' }));
 
-/** Replaces `base.emit` so bad twin payloads are neutralised before the SDK parses them. */
+/**
+ * Replaces `base.emit` so bad twin payloads are neutralised before the SDK parses them, and gives each publish's
+ * result (MQTT.js hands back the whole packet, payload included) a short toJSON for the SDK's `PUBACK:` debug line.
+ */
 export function guardMqttBase(base: MqttBaseLike, log: Logger, onBadDesired: () => void = () => undefined): void {
+  const publish = base.publish.bind(base);
+  base.publish = (topic, payload, options, done) => publish(topic, payload, options, (err, result) => {
+    shortenPacketJson(result);
+    done(err, result);
+  });
   const original = base.emit.bind(base);
   base.emit = (event, ...args) => {
     if (event !== 'message') return original(event, ...args);
@@ -83,6 +95,13 @@ export class ResendRefusedError extends Error {
 type SendDone = (err?: Error | null, result?: unknown) => void;
 
 interface MqttClientLike { end(force: boolean): unknown; stream?: { destroy(): void } }
+
+/** The same for a packet MQTT.js returns from a publish: its payload is the message body again. */
+function shortenPacketJson(packet: unknown): void {
+  if (typeof packet !== 'object' || packet === null || Object.hasOwn(packet, 'toJSON')) return;
+  const messageId = (packet as { messageId?: unknown }).messageId;
+  Object.defineProperty(packet, 'toJSON', { value: () => ({ messageId }) });
+}
 
 /** A transport class whose MQTT base is guarded; passed to ModuleClient.fromConnectionString. */
 export function guardedTransport(

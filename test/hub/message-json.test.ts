@@ -1,6 +1,7 @@
 import commonPkg from 'azure-iot-common';
 import { describe, expect, it } from 'vitest';
 import { shortenMessageJson } from '../../src/hub/guarded-transport.js';
+import { eventsOf, startRig } from '../support/agent-harness.js';
 
 const { Message } = commonPkg;
 
@@ -20,5 +21,24 @@ describe('outgoing messages in the SDK\'s debug lines', () => {
     const own = { data: Buffer.from('abc'), toJSON: () => 'mine' };
     shortenMessageJson(own);
     expect(JSON.stringify(own)).toBe('"mine"');
+  });
+});
+
+describe('the SDK\'s debug lines on the real send path', () => {
+  it('a message sent through the real client to the simulated hub is never turned into an array of its bytes (send or PUBACK)', async () => {
+    let bufferToJson = 0;
+    const original = Buffer.prototype.toJSON;
+    Buffer.prototype.toJSON = function toJSON(this: Buffer) {
+      bufferToJson++;
+      return original.call(this);
+    };
+    try {
+      const rig = await startRig();
+      await rig.hub.waitForMessage((m) => eventsOf(m.body).some((e) => e.Name === 'Heartbeat'), 10_000);
+      await rig.close();
+    } finally {
+      Buffer.prototype.toJSON = original;
+    }
+    expect(bufferToJson).toBe(0);
   });
 });
