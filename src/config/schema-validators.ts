@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Options, ValidateFunction } from 'ajv';
 import { packageFile } from '../package-root.js';
+import { newAjv } from './ajv-compiler.js';
 
 export const SCHEMA_VALIDATORS = {
   'local-config': { schemaFile: 'local-config.schema.json', options: { useDefaults: true, allErrors: true, strict: true } },
@@ -44,14 +45,12 @@ export function loadValidator(name: ValidatorName, text = schemaText(name)): Val
 
 /** A schema derived from a named one (a gateway's custom twin keys added), compiled with the same options. */
 export function compileSchema(name: ValidatorName, schema: object): ValidateFunction {
-  const { Ajv } = require('ajv') as typeof import('ajv');
-  return new Ajv(SCHEMA_VALIDATORS[name].options).compile(schema);
+  return newAjv(SCHEMA_VALIDATORS[name].options).compile(schema);
 }
 
 /** ajv's compiler, loaded only here; `source` keeps the code the build writes out. */
 export function compileValidator(name: ValidatorName, text: string, source = false): { validate: ValidateFunction; standalone?: string } {
-  const { Ajv } = require('ajv') as typeof import('ajv');
-  const ajv = new Ajv({ ...SCHEMA_VALIDATORS[name].options, code: { source, esm: false } });
+  const ajv = newAjv({ ...SCHEMA_VALIDATORS[name].options, code: { source, esm: false } });
   const validate = ajv.compile(JSON.parse(text) as object);
   if (!source) return { validate };
   const standaloneCode = (require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js')).default;

@@ -1,10 +1,8 @@
 /** A custom collector's event: its schema in the message schema set, and the check every emitted one passes. */
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsPkg from 'ajv-formats';
+import type { Ajv, ErrorObject } from 'ajv';
 import type { DefinedCollector, JsonSchema } from '../../collectors/define-collector.js';
+import { newAjv } from '../config/ajv-compiler.js';
 import type { CollectedEvent } from './event.js';
-
-const addFormats = addFormatsPkg as unknown as (ajv: Ajv) => Ajv;
 
 /** What aggregation and truncation may add to any payload item. */
 const EXTRA_DETAILS = { type: 'object', additionalProperties: { type: 'string' } } as const;
@@ -44,8 +42,7 @@ export type CustomEventCheck = (event: CollectedEvent) => string | undefined;
 
 /** Compiles the payload item schema once; an invalid schema throws a TypeError naming the collector. */
 export function customEventCheck(def: DefinedCollector): CustomEventCheck {
-  const ajv = new Ajv({ strict: false, allErrors: false });
-  addFormats(ajv);
+  const ajv = newAjv({ strict: false, allErrors: false }, true);
   let validItem: ReturnType<Ajv['compile']>;
   try {
     validItem = ajv.compile(payloadItemSchema(def));

@@ -1,11 +1,9 @@
 /** Validation of whole security messages against a directory of message schemas (ours or the official ones). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import addFormatsPkg from 'ajv-formats';
+import type { ValidateFunction, ErrorObject } from 'ajv';
+import { newAjv } from '../config/ajv-compiler.js';
 import { packageFile } from '../package-root.js';
-
-const addFormats = addFormatsPkg as unknown as (ajv: Ajv) => Ajv;
 
 export interface MessageValidator {
   /** An empty array when valid; otherwise one line per problem. */
@@ -20,8 +18,7 @@ type SchemaDoc = Record<string, unknown>;
  */
 export function messageValidator(dir: string = packageFile('message-schema'), extraEventSchemas: readonly object[] = []): MessageValidator {
   // strict off: the official files use a few non-standard keywords ("boolean") that must pass unchanged.
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
+  const ajv = newAjv({ strict: false, allErrors: true }, true);
   const docs = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
     .map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as SchemaDoc);
   if (extraEventSchemas.length > 0) addEventTypes(docs, extraEventSchemas as readonly SchemaDoc[]);

@@ -1,6 +1,6 @@
 /**
  * What importing the root entry does to a gateway's process: it loads none of the simulator's modules (aedes,
- * @peculiar/x509, reflect-metadata, src/sim-hub), adds no process listeners and writes nothing to stdout.
+ * @peculiar/x509, reflect-metadata, src/sim-hub) and not ajv's compiler, adds no process listeners and writes nothing to stdout.
  * A child node with a loader hook records every module it loads; dist/ must be built (`npm test` does).
  */
 import { execFile } from 'node:child_process';
@@ -38,6 +38,8 @@ describe('importing iot-micro-agent', () => {
     expect(loaded.some((u) => u.endsWith('/dist/src/agent.js'))).toBe(true);
     expect(loaded.some((u) => u.includes('/node_modules/azure-iot-device/'))).toBe(true);
     expect(loaded.filter((u) => SIMULATOR.test(u))).toEqual([]);
+    // the build's standalone validators do the run path's validation: ajv's compiler is loaded only for custom collectors
+    expect(loaded.filter((u) => /\/node_modules\/(ajv\/dist\/(ajv|core)\.js|ajv-formats\/)/.test(u))).toEqual([]);
     expect(report.exports).toEqual(['AgentError', 'MicroAgent', 'NotConnectedError', 'TimeoutError', 'UserInputError', 'agentSchemas', 'defineCollector']);
     expect(report.added).toEqual([]);
     expect(stdout).toBe('');
