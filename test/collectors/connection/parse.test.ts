@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeAddress, formatIPv6Bytes, interfaceOfIPv4, parseCmdline, parseFibTrieLocal, parseIfInet6, parseRouteTable,
@@ -46,6 +47,18 @@ describe('socket table parsing', () => {
     const seen: Array<[number, number]> = [];
     scanTable(`${HEADER}${V4}\n   2: junk\n${V6_LOOP}\n`, (state, inode) => seen.push([state, inode]));
     expect(seen).toEqual([[1, 4242], [10, 77]]);
+  });
+
+  it('finds the same state and inode as the full parser on every line of this host\'s tables, padding and all', () => {
+    const padded = `${V4}${' '.repeat(20)}`; // the kernel pads tcp lines to a fixed width
+    const tables = ['tcp', 'tcp6', 'udp', 'udp6'].map((f) => { try { return readFileSync(`/proc/net/${f}`, 'latin1'); } catch { return ''; } });
+    for (const text of [`${HEADER}${padded}\n${V6_LOOP}`, `${HEADER}${V4}\n\n${V6_LOOP}  \n`, ...tables]) {
+      const scanned: Array<[number, number]> = [];
+      scanTable(text, (state, inode) => scanned.push([state, inode]));
+      const lines = text.split('\n').slice(1).filter((l) => l.trim() !== '');
+      const parsed = lines.map((l) => parseSocketLine(l, 'TCP', 4, true) ?? parseSocketLine(l, 'TCP', 6, true));
+      expect(scanned).toEqual(parsed.map((r) => [r?.state, r?.inode]));
+    }
   });
 
   it('classifies listeners and connections for TCP and UDP', () => {
