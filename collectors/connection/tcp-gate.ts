@@ -6,8 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** A full tcp/tcp6 read at least this often, so closed sockets are forgotten and a kernel path we did not foresee is bounded. */
-export const TCP_FULL_READ_MS = 10_000;
+/**
+ * A full tcp/tcp6 read at least this often, so closed sockets are forgotten and a kernel path we did not foresee is
+ * bounded. Not more often: the kernel takes milliseconds to print a table of a few thousand sockets (README).
+ */
+export const TCP_FULL_READ_MS = 60_000;
 
 /**
  * Whether a TCP row, read in a full read, may become a connection later without either counter moving:
