@@ -211,10 +211,10 @@ export class NetlinkWatcher {
 
   /**
    * Read at once: a short process is gone within milliseconds. `early` is the argv the addon read as the
-   * event arrived, the command line when /proc has nothing left. Undefined for a kernel thread.
+   * event arrived: the command line, whether or not /proc still has the process. Undefined for a kernel thread.
    */
   private readNow(pid: number, early: Buffer | undefined): ProcessInfo | undefined {
-    const outcome = this.o.reader.read(pid);
+    const outcome = this.o.reader.read(pid, early);
     const ppid = this.parents.get(pid);
     if (outcome.kind === 'kernel-thread') return undefined;
     if (outcome.kind === 'gone') {
@@ -222,9 +222,8 @@ export class NetlinkWatcher {
       return { pid, ppid: ppid ?? 0, startTime: 0, uid: -1, executable: UNAVAILABLE, commandLine: commandLine === '' ? UNAVAILABLE : commandLine, comm: '', state: 'X' };
     }
     const userName = this.o.passwd.lookup(outcome.info.uid);
-    let info = ppid === undefined ? outcome.info : { ...outcome.info, ppid };
-    // Exiting by now (a zombie's argv is empty): the early argv is the real one.
-    if (early !== undefined && info.commandLine === `[${info.comm}]`) info = { ...info, commandLine: parseCmdline(early) };
+    // The command line is the early argv when there is one (a zombie's /proc argv is already empty).
+    const info = ppid === undefined ? outcome.info : { ...outcome.info, ppid };
     return userName === undefined ? info : { ...info, userName };
   }
 

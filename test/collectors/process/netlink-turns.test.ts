@@ -1,7 +1,8 @@
 /** Netlink mode under a storm: kernel batches handled a few dozen /proc reads per turn of the event loop, bounded. */
+import { realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CnProcAddon } from '../../../collectors/process/cn-proc-addon.js';
-import { createNodeHostFs } from '../../../collectors/process/host-fs.js';
+import { createNodeHostFs, type HostFs } from '../../../collectors/process/host-fs.js';
 import { NetlinkWatcher } from '../../../collectors/process/netlink-watcher.js';
 import { PasswdCache } from '../../../collectors/process/passwd.js';
 import { ProcReader } from '../../../collectors/process/proc-reader.js';
@@ -13,20 +14,22 @@ const KIND_EXEC = 2;
 const FIRST_PID = 1 << 30;
 
 /** One kernel batch of `count` exec records (kind, pid, -, -, argv offset, argv length) and their argv bytes. */
-function execBatch(first: number, count: number): { records: Buffer; argv: Buffer } {
+function execBatch(first: number, count: number, pid = (i: number): number => FIRST_PID + i): { records: Buffer; argv: Buffer } {
   const records = new Int32Array(count * 6);
   const argv: Buffer[] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const arg = Buffer.from(`storm-${first + i}\0`);
-    records.set([KIND_EXEC, FIRST_PID + first + i, 0, 0, offset, arg.length], i * 6);
+    records.set([KIND_EXEC, pid(first + i), 0, 0, offset, arg.length], i * 6);
     argv.push(arg);
     offset += arg.length;
   }
   return { records: Buffer.from(records.buffer), argv: Buffer.concat(argv) };
 }
 
-async function watcherWithFakeKernel(): Promise<{ watcher: NetlinkWatcher; deliver: (first: number, count: number) => void; seen: string[] }> {
+type Deliver = (first: number, count: number, pid?: (i: number) => number) => void;
+
+async function watcherWithFakeKernel(fs: HostFs = createNodeHostFs()): Promise<{ watcher: NetlinkWatcher; deliver: Deliver; seen: string[]; executables: string[] }> {
   let callback: ((records: Buffer, overflows: number, argv: Buffer) => void) | undefined;
   const addon: CnProcAddon = {
     open: (cb) => {
@@ -36,21 +39,24 @@ async function watcherWithFakeKernel(): Promise<{ watcher: NetlinkWatcher; deliv
     close: () => undefined,
     receiveBufferBytes: () => 0,
   };
-  const fs = createNodeHostFs();
   const seen: string[] = [];
+  const executables: string[] = [];
   const watcher = new NetlinkWatcher({
     addon, filtered: true, clock: systemClock,
     reader: new ProcReader('/', fs, () => undefined), passwd: new PasswdCache('/etc/passwd', fs, () => undefined),
     emit: (events) => {
-      for (const e of events) seen.push(String(e.payload[0]?.['CommandLine']));
+      for (const e of events) {
+        seen.push(String(e.payload[0]?.['CommandLine']));
+        executables.push(String(e.payload[0]?.['Executable']));
+      }
     },
   });
   await watcher.start();
-  const deliver = (first: number, count: number): void => {
-    const { records, argv } = execBatch(first, count);
+  const deliver: Deliver = (first, count, pid) => {
+    const { records, argv } = execBatch(first, count, pid);
     callback?.(records, 0, argv);
   };
-  return { watcher, deliver, seen };
+  return { watcher, deliver, seen, executables };
 }
 
 describe('the netlink watcher under a storm', () => {
@@ -81,6 +87,29 @@ describe('the netlink watcher under a storm', () => {
       await waitUntil(() => seen.includes('storm-39999'), 20_000, 5);
       expect(seen.length).toBeLessThan(40_000);
       expect(seen.length).toBeGreaterThan(20_000);
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it('takes the command line from the argv read at the exec event, without reading /proc/<pid>/cmdline again', async () => {
+    const real = createNodeHostFs();
+    const cmdlineReads: string[] = [];
+    const fs: HostFs = {
+      ...real,
+      readBytes: (p, max) => {
+        if (p.endsWith('/cmdline')) cmdlineReads.push(p);
+        return real.readBytes(p, max);
+      },
+    };
+    const { watcher, deliver, seen, executables } = await watcherWithFakeKernel(fs);
+    try {
+      cmdlineReads.length = 0; // the start-up scan reads them; exec events should not
+      deliver(7, 1, () => process.pid); // an exec of this very process, which /proc still has
+      await waitUntil(() => seen.length === 1, 5_000, 5);
+      expect(seen).toEqual(['storm-7']);
+      expect(executables).toEqual([realpathSync(process.execPath)]);
+      expect(cmdlineReads).toEqual([]);
     } finally {
       watcher.stop();
     }
