@@ -262,28 +262,42 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
     }
     // Flushed, then applied, then persisted (commit writes the state dir), then reported.
     if (evaluation.changedKeys.length > 0) {
-      // What was collected under the old configuration is packed into the outbox and sent first; a slow snapshot
-      // does not hold up the change. Only the messages queued up to now are waited for, and briefly (skipped
-      // offline): the outbox is durable and first in, first out, so they go out ahead of the new configuration's
-      // anyway, and under a storm or a backlog a longer wait would only delay the answer.
       this.host.hurry(true);
       const t0 = this.clock.now();
       let flushMs = 0;
+      let queuedSent = false;
       try {
-        await this.pipeline.flush();
-        if (this.link.isConnected()) await this.delivery.drain(this.opts.flushBeforeApplyMs ?? FLUSH_BEFORE_APPLY_MS);
+        queuedSent = await this.sendQueued(this.opts.flushBeforeApplyMs ?? FLUSH_BEFORE_APPLY_MS);
         flushMs = this.clock.now() - t0;
         if (this.state !== 'running') return;
         await this.applyConfig(evaluation.candidate.effective, evaluation.changedKeys);
       } finally {
         if (this.state === 'running') this.host.hurry(false);
       }
-      this.log.info({ changed: evaluation.changedKeys.slice(0, 50), flushMs, applyMs: this.clock.now() - t0 - flushMs }, 'configuration applied');
+      this.log.info({ changed: evaluation.changedKeys.slice(0, 50), flushMs, queuedSent, applyMs: this.clock.now() - t0 - flushMs }, 'configuration applied');
     }
     this.store.commit(evaluation.candidate);
     this.lastDecision = { latest_state: 'success', latest_invalid_fields: [] };
     this.tracker.tell('config-applied', { version: evaluation.candidate.version, changedKeys: evaluation.changedKeys });
     await this.report();
+  }
+
+  /**
+   * Before a change: what was collected under the old configuration is taken from the aggregators at once (nothing
+   * collected under the new one joins it), packed into the outbox behind the sends already started, and, when
+   * connected, the messages queued up to then are delivered. All of it within one budget: under a storm the outbox
+   * write alone can take seconds, and the answer must not wait for it. What is not out by then still goes out ahead
+   * of the new configuration's messages (the outbox is durable, first in, first out). True when all of it went out.
+   */
+  private async sendQueued(budgetMs: number): Promise<boolean> {
+    const deadline = this.clock.now() + budgetMs;
+    let sent = false;
+    const sending = this.pipeline.flush().then(async () => {
+      const left = deadline - this.clock.now();
+      if (this.link.isConnected() && left > 0) sent = await this.delivery.drain(left);
+    });
+    await settledWithin(sending, budgetMs, this.clock);
+    return sent;
   }
 
   /** Starts or restarts the collectors whose keys changed (all when `changedKeys` is undefined) and reschedules. */

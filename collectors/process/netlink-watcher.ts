@@ -18,9 +18,16 @@ const RECORD_INTS = 6;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** What a ProcessCreate carries when the process exited before /proc could be read: never dropped. */
 export const UNAVAILABLE = '[unavailable: exited before it could be read]';
-/** Processes read from /proc between two turns of the event loop: a few milliseconds of synchronous reads. */
-const SCAN_CHUNK = 32;
+/**
+ * Processes read from /proc in one turn of the event loop, by a scan or at kernel events: a few milliseconds of
+ * synchronous reads (far more under a storm); the rest waits a turn, so the hub link and twin changes are served between.
+ */
+const READS_PER_TURN = 32;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Events waiting for their turn, at most: about what the kernel's receive buffer holds. */
+const MAX_QUEUED_EVENTS = 30_000;
+
+interface PendingBatch { readonly r: Int32Array; readonly argv: Buffer; readonly overflows: number; readonly at: number; next: number }
 
 export interface NetlinkWatcherOptions {
   readonly addon: CnProcAddon;
@@ -45,6 +52,11 @@ export class NetlinkWatcher {
   /** A rescan after an overflow in progress, and whether another overflow came meanwhile. */
   private rescanning = false;
   private rescanAgain = false;
+  /** Kernel batches not yet handled, oldest first, and how many events they hold. */
+  private readonly pending: PendingBatch[] = [];
+  private queued = 0;
+  private handling = false;
+  private rescanDue = false;
   /** Receive-buffer overflows: each means events were lost and /proc was rescanned. */
   overflows = 0;
   /** Process events handled (fork, exec, exit of processes; threads are dropped in the addon). */
@@ -61,6 +73,8 @@ export class NetlinkWatcher {
   stop(): void {
     if (this.handle !== undefined) this.o.addon.close(this.handle);
     this.handle = undefined;
+    this.pending.length = 0;
+    this.queued = 0;
     for (const resolve of this.execWaiters.values()) resolve();
     this.execWaiters.clear();
   }
@@ -101,48 +115,80 @@ export class NetlinkWatcher {
     });
   }
 
+  /** Queues a batch from the kernel; it is handled at once unless earlier ones still wait for their turn. */
   private onBatch(records: Buffer, overflows: number, argv: Buffer): void {
     const r = new Int32Array(records.buffer, records.byteOffset, records.length >> 2);
+    this.queued += r.length / RECORD_INTS;
+    this.pending.push({ r, argv, overflows, at: this.o.clock.now(), next: 0 });
+    // More than the kernel's buffer holds waits here: the oldest are lost as in a buffer overflow, counted, and rescanned.
+    while (this.queued > MAX_QUEUED_EVENTS && this.pending.length > 1) {
+      const lost = this.pending.shift() as PendingBatch;
+      this.queued -= (lost.r.length - lost.next) / RECORD_INTS;
+      this.overflows += 1 + lost.overflows;
+      this.rescanDue = true;
+    }
+    if (!this.handling) this.handleQueued();
+  }
+
+  /** Handles queued events in order, at most READS_PER_TURN /proc reads per turn of the event loop. */
+  private handleQueued(): void {
+    this.handling = true;
     const out: CollectedEvent[] = [];
-    const now = this.o.clock.now();
+    let reads = 0;
     let passwdFresh = false;
-    for (let i = 0; i + RECORD_INTS <= r.length; i += RECORD_INTS) {
-      const kind = r[i] as number;
-      const pid = r[i + 1] as number;
-      this.events++;
-      if (kind === KIND_FORK) {
-        const ppid = r[i + 2] as number;
-        this.parents.set(pid, ppid);
-        if (this.own.has(ppid) || this.o.spawned?.has(ppid) === true) this.own.add(pid);
-      } else if (kind === KIND_EXEC) {
-        this.execWaiters.get(pid)?.();
-        this.execWaiters.delete(pid);
-        if (this.own.has(pid) || this.o.spawned?.has(pid) === true) {
-          this.own.add(pid);
-          continue;
+    while (this.pending.length > 0 && reads < READS_PER_TURN) {
+      const b = this.pending[0] as PendingBatch;
+      const r = b.r;
+      for (; b.next + RECORD_INTS <= r.length && reads < READS_PER_TURN; b.next += RECORD_INTS) {
+        const i = b.next;
+        const kind = r[i] as number;
+        const pid = r[i + 1] as number;
+        this.events++;
+        this.queued--;
+        if (kind === KIND_FORK) {
+          const ppid = r[i + 2] as number;
+          this.parents.set(pid, ppid);
+          if (this.own.has(ppid) || this.o.spawned?.has(ppid) === true) this.own.add(pid);
+        } else if (kind === KIND_EXEC) {
+          this.execWaiters.get(pid)?.();
+          this.execWaiters.delete(pid);
+          if (this.own.has(pid) || this.o.spawned?.has(pid) === true) {
+            this.own.add(pid);
+            continue;
+          }
+          if (!passwdFresh) this.o.passwd.refresh();
+          passwdFresh = true;
+          reads++;
+          const argvLength = r[i + 5] as number;
+          const early = argvLength > 0 ? b.argv.subarray(r[i + 4] as number, (r[i + 4] as number) + argvLength) : undefined;
+          const info = this.readNow(pid, early);
+          if (info === undefined) continue;
+          this.live.set(pid, info);
+          out.push(processCreateEvent(info, b.at));
+        } else if (kind === KIND_EXIT) {
+          this.parents.delete(pid);
+          if (this.own.delete(pid)) continue;
+          const info = this.live.get(pid);
+          this.live.delete(pid);
+          // Never exec'd since start (a fork-only child): no ProcessCreate was sent, so no ProcessTerminate either.
+          if (info !== undefined) out.push(processTerminateEvent(info, b.at, exitStatusOf(r[i + 2] as number)));
         }
-        if (!passwdFresh) this.o.passwd.refresh();
-        passwdFresh = true;
-        const argvLength = r[i + 5] as number;
-        const early = argvLength > 0 ? argv.subarray(r[i + 4] as number, (r[i + 4] as number) + argvLength) : undefined;
-        const info = this.readNow(pid, early);
-        if (info === undefined) continue;
-        this.live.set(pid, info);
-        out.push(processCreateEvent(info, now));
-      } else if (kind === KIND_EXIT) {
-        this.parents.delete(pid);
-        if (this.own.delete(pid)) continue;
-        const info = this.live.get(pid);
-        this.live.delete(pid);
-        // Never exec'd since start (a fork-only child): no ProcessCreate was sent, so no ProcessTerminate either.
-        if (info !== undefined) out.push(processTerminateEvent(info, now, exitStatusOf(r[i + 2] as number)));
+      }
+      if (b.next + RECORD_INTS > r.length) {
+        this.pending.shift();
+        if (b.overflows > 0) {
+          this.overflows += b.overflows;
+          this.rescanDue = true;
+        }
       }
     }
     if (out.length > 0) this.o.emit(out);
-    if (overflows > 0) {
-      this.overflows += overflows;
+    if (this.rescanDue && this.handle !== undefined) {
+      this.rescanDue = false;
       this.rescan();
     }
+    if (this.pending.length > 0 && this.handle !== undefined) setImmediate(() => this.handleQueued());
+    else this.handling = false;
   }
 
   /** After lost events: /proc is scanned again in chunks, one scan at a time; what it finds is emitted at its end. */
@@ -165,10 +211,10 @@ export class NetlinkWatcher {
 
   /**
    * Read at once: a short process is gone within milliseconds. `early` is the argv the addon read as the
-   * event arrived, the command line when /proc has nothing left. Undefined for a kernel thread.
+   * event arrived: the command line, whether or not /proc still has the process. Undefined for a kernel thread.
    */
   private readNow(pid: number, early: Buffer | undefined): ProcessInfo | undefined {
-    const outcome = this.o.reader.read(pid);
+    const outcome = this.o.reader.read(pid, early);
     const ppid = this.parents.get(pid);
     if (outcome.kind === 'kernel-thread') return undefined;
     if (outcome.kind === 'gone') {
@@ -176,9 +222,8 @@ export class NetlinkWatcher {
       return { pid, ppid: ppid ?? 0, startTime: 0, uid: -1, executable: UNAVAILABLE, commandLine: commandLine === '' ? UNAVAILABLE : commandLine, comm: '', state: 'X' };
     }
     const userName = this.o.passwd.lookup(outcome.info.uid);
-    let info = ppid === undefined ? outcome.info : { ...outcome.info, ppid };
-    // Exiting by now (a zombie's argv is empty): the early argv is the real one.
-    if (early !== undefined && info.commandLine === `[${info.comm}]`) info = { ...info, commandLine: parseCmdline(early) };
+    // The command line is the early argv when there is one (a zombie's /proc argv is already empty).
+    const info = ppid === undefined ? outcome.info : { ...outcome.info, ppid };
     return userName === undefined ? info : { ...info, userName };
   }
 
@@ -204,7 +249,7 @@ export class NetlinkWatcher {
     this.o.passwd.refresh();
     let read = 0;
     for (const pid of listed) {
-      if (read > 0 && read % SCAN_CHUNK === 0) {
+      if (read > 0 && read % READS_PER_TURN === 0) {
         await nextTurn();
         if (this.handle === undefined) return out;
       }

@@ -107,7 +107,8 @@ export class ProcReader {
     return exe === '' ? undefined : exe;
   }
 
-  read(pid: number): ReadOutcome {
+  /** `argv`: the command line already read at the exec event (netlink), so /proc/<pid>/cmdline is not read again. */
+  read(pid: number, argv?: Buffer): ReadOutcome {
     const dir = `${this.procDir}/${pid}`;
     const statText = this.readOptional('stat', `${dir}/stat`, (p) => this.fs.readText(p, MAX_STAT_BYTES));
     const stat = statText === undefined ? undefined : parseStat(statText);
@@ -120,8 +121,9 @@ export class ProcReader {
     const uid = statusText === undefined ? undefined : parseRealUid(statusText);
     // Without a uid the event would not validate; a process that vanished mid-read is skipped quietly.
     if (uid === undefined) return { kind: 'gone' };
-    const argv = this.readOptional('cmdline', `${dir}/cmdline`, (p) => this.fs.readBytes(p, MAX_COMMAND_LINE_BYTES));
-    const cmdline = argv === undefined ? '' : parseCmdline(argv);
+    // Reading another process's argv takes its memory map lock: under a storm of execs, the slowest of these reads.
+    const args = argv !== undefined && argv.length > 0 ? argv : this.readOptional('cmdline', `${dir}/cmdline`, (p) => this.fs.readBytes(p, MAX_COMMAND_LINE_BYTES));
+    const cmdline = args === undefined ? '' : parseCmdline(args);
     const exe = this.readOptional('exe', `${dir}/exe`, (p) => this.fs.readlink(p));
     const info = {
       pid,

@@ -139,9 +139,20 @@ export class Pipeline {
     if (agg.isFull(this.packer.maxBodyBytes) && !this.sendingEarly.has(collector)) this.sendEarly(agg);
   }
 
-  /** Packs everything pending into the outbox now (without running snapshot collectors). */
+  /**
+   * Takes everything pending now and packs it into the outbox (without running snapshot collectors), behind the
+   * sends already started. Events that arrive after the call are not in it, even when the caller stops waiting
+   * for it (a configuration change under a storm): they never share a message with these.
+   */
   flush(): Promise<void> {
-    return this.enqueue(() => this.send([...this.aggregators.keys()], false));
+    const batch: Batch = new Map();
+    for (const agg of this.aggregators.values()) {
+      this.warnDrops(agg);
+      if (agg.size > 0) batch.set(agg.collector, agg.drain());
+    }
+    if (batch.size === 0) return this.enqueue(() => Promise.resolve());
+    this.unsent.add(batch);
+    return this.enqueue(() => this.packAndAppend(batch, []));
   }
 
   /** Resolves when every send started so far has reached the outbox and every checkpoint started is written. */

@@ -15,6 +15,8 @@ const SECONDS = Number(process.env.BENCH_STORM_SECONDS ?? 30);
 const PROCS = Number(process.env.BENCH_STORM_PROCS ?? 2000);
 const CONNS = Number(process.env.BENCH_STORM_CONNS ?? 2000);
 const INTERVALS = process.env.BENCH_STORM_INTERVALS ?? '10s,20s,30s';
+// Extra Node flags for the agent, e.g. BENCH_STORM_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where its time goes.
+const NODE_FLAGS = (process.env.BENCH_STORM_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const BUDGET = { rssMb: 120, twinMs: 2000, idleWithinS: 10 };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,7 +32,7 @@ writeFileSync(join(dir, 'config.json'), JSON.stringify({
   connectionStringFile: join(dir, 'cs.txt'), trustedCaFile: hub.caFile, stateDir: join(dir, 'state'), logLevel: 'warn',
   twinDefaults: { CollectorsCore_PriorityIntervals: INTERVALS },
 }));
-const agent = spawn(process.execPath, [...launcherFlags(cli), cli, 'run', '--config', join(dir, 'config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const agent = spawn(process.execPath, [...launcherFlags(cli), ...NODE_FLAGS, cli, 'run', '--config', join(dir, 'config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
 const killAgent = () => agent.kill('SIGKILL');
 process.once('exit', killAgent);
 
@@ -71,11 +73,12 @@ try {
   while (!stormOver) {
     mem.during.push(memory(agent.pid));
     if (i++ % 3 === 1) {
-      const before = hub.getTwin(identity.deviceId, identity.moduleId).reported.$version;
+      // Answered: the reported section shows this change's value (a status report in between does not count).
+      const size = 100 + i;
       const t = performance.now();
-      hub.patchDesired(identity.deviceId, identity.moduleId, { Login_CacheSize: 100 + i });
+      hub.patchDesired(identity.deviceId, identity.moduleId, { Login_CacheSize: size });
       try {
-        await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r.$version > before, 15_000);
+        await hub.waitForReported(identity.deviceId, identity.moduleId, (r) => r.latest_state === 'success' && r.collectors?.Login?.settings?.Login_CacheSize === size, 15_000);
         twin.push(performance.now() - t);
       } catch { twin.push(Infinity); }
     }

@@ -63,10 +63,12 @@ describe('a process and connection storm', () => {
       });
       // A valid desired change pushed mid-storm is answered.
       await sleep(3_000);
-      const before = hub.getTwin(identity.deviceId, identity.moduleId).reported['$version'] as number;
+      // Answered means the reported section shows this change (a status report meanwhile does not count).
       hub.patchDesired(identity.deviceId, identity.moduleId, { Login_CacheSize: 300 });
+      const loginCacheSize = (r: Record<string, unknown>): unknown =>
+        ((r['collectors'] as Record<string, { settings?: Record<string, unknown> }> | undefined)?.['Login']?.settings ?? {})['Login_CacheSize'];
       const answered = hub.waitForReported(identity.deviceId, identity.moduleId,
-        (r) => (r['$version'] as number) > before && r['latest_state'] === 'success', 10_000);
+        (r) => r['latest_state'] === 'success' && loginCacheSize(r) === 300, 10_000);
       while (!over) {
         rssMaxMb = Math.max(rssMaxMb, (await procStatus(pid)).rssMb);
         await sleep(500);

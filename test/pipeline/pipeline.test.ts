@@ -97,6 +97,23 @@ describe('Pipeline', () => {
     expect(pipeline.stats().collectors['Login']).toBeUndefined();
   });
 
+  it('flush takes what is pending at the call: events arriving while it waits behind a slow send leave in a later message', async () => {
+    let release = (): void => undefined;
+    const slow = new Promise<void>((resolve) => { release = resolve; });
+    const { clock, pipeline, sent } = setup({ beforeSend: () => slow });
+    pipeline.configure({ High: 1000, Medium: 5000, Low: 100_000 }, collectors);
+    await clock.advance(0); // a periodic send is now waiting for its snapshot collectors
+    pipeline.ingest('Process', ev('ProcessCreate', 'before', clock.now()));
+    const flushed = pipeline.flush();
+    pipeline.ingest('Process', ev('ProcessCreate', 'after', clock.now()));
+    release();
+    await flushed;
+    await pipeline.flush();
+    const messages = (await sent()).map((m) => m.Events.map((e) => e.Payload[0]?.['CommandLine']));
+    expect(messages).toContainEqual(['before']);
+    expect(messages.flat().filter((c) => c === 'after')).toEqual(['after']);
+  });
+
   it('aggregates identical events into one with a hit count on the wire', async () => {
     const { clock, pipeline, sent } = setup();
     pipeline.configure(intervals, collectors);
