@@ -27,6 +27,8 @@ class LoginCollector implements Collector {
   private cancelPoll: (() => void) | undefined;
   private ticking: Promise<void> | undefined;
   private lastSaved = '';
+  /** Offsets and journal cursor of the last save: the sessions change only when the wtmp offset moves. */
+  private lastSavedAt = '';
   private readonly reported = new Set<string>();
   private state: CollectorStatus = { state: 'stopped' };
   /** Records whose time no date can hold: skipped, reported once, counted in the status. */
@@ -174,13 +176,18 @@ class LoginCollector implements Collector {
   }
 
   private async save(): Promise<void> {
+    // Each poll: building the whole state (every open session) to find it unchanged cost most of an idle poll.
+    const at = `${JSON.stringify(this.marks)} ${this.journal?.cursor ?? ''}`;
+    if (at === this.lastSavedAt) return;
     const sessions = Object.fromEntries(this.wtmp()?.utmp?.sessions ?? []);
     const cursor = this.journal?.cursor;
     const state: LoginState = { files: this.marks, sessions, ...(cursor === undefined ? {} : { journalCursor: cursor }) };
     const text = JSON.stringify(state);
-    if (text === this.lastSaved) return;
-    await saveState(this.options.stateDir, state);
-    this.lastSaved = text;
+    if (text !== this.lastSaved) {
+      await saveState(this.options.stateDir, state);
+      this.lastSaved = text;
+    }
+    this.lastSavedAt = at;
   }
 
   /** Polls once more, lets every held observation leave, saves the offsets. */
