@@ -63,6 +63,18 @@ export class ProcReader {
     }
   }
 
+  /**
+   * True when this /proc is the initial pid namespace (PROC_PID_INIT_INO, a fixed kernel constant): every task
+   * started anywhere takes a pid from it, so /proc/loadavg's last pid moves with every start on the host.
+   */
+  isInitialPidNamespace(): boolean {
+    try {
+      return this.fs.readlink(`${this.procDir}/self/ns/pid`) === 'pid:[4026531836]';
+    } catch {
+      return false;
+    }
+  }
+
   /** True when this /proc belongs to our own pid namespace, so /proc/loadavg's last pid describes it. */
   isOwnPidNamespace(ownPid: number): boolean {
     try {

@@ -70,13 +70,15 @@ export class ProcessCollector implements Collector {
       this.modeDetail = polling;
     }
     const sameNs = reader.isOwnPidNamespace(this.deps.ownPid ?? process.pid);
+    // In the initial pid namespace unchanged loadavg counters prove that nothing started or ended: the listing
+    // is a safety net. In a child namespace the task count is the host's, so a listing a second is the check.
+    const listEveryMs = sameNs && reader.isInitialPidNamespace() ? 60_000 : 1000;
     this.poller = new ProcessPoller({
       reader,
       passwd,
       clock: this.options.clock,
       reuseCheck: sameNs ? 'last-pid' : 'inode',
-      // Whatever /proc/loadavg says, list /proc at least once a second.
-      maxQuietPolls: Math.max(0, Math.ceil(1000 / this.plan.intervalMs) - 1),
+      maxQuietPolls: Math.max(0, Math.ceil(listEveryMs / this.plan.intervalMs) - 1),
       // Two polls at least, so a slow interval still rereads a young process once.
       youngMs: Math.max(1000, 2 * this.plan.intervalMs),
       ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
@@ -162,7 +164,10 @@ export class ProcessCollector implements Collector {
       return;
     }
     // Most ticks end here, synchronously: no promise or closure for a tick with nothing new.
-    if (this.poller?.quiet() === true) return;
+    if (this.poller?.quiet() === true) {
+      for (const e of this.poller.quietSweep()) this.out?.emit(e);
+      return;
+    }
     void this.runPoll();
   }
 

@@ -39,7 +39,8 @@ export interface PollerOptions {
   readonly yieldEvery?: number;
   /**
    * `last-pid` only: polls in a row that may skip listing /proc because /proc/loadavg is unchanged
-   * (default 9: at 100 ms, /proc is listed at least once a second whatever loadavg says).
+   * (default 9: at 100 ms, /proc is listed at least once a second whatever loadavg says; the collector allows a
+   * minute in the initial pid namespace, where the counters cannot miss a start or an exit).
    */
   readonly maxQuietPolls?: number;
   /**
@@ -50,6 +51,8 @@ export interface PollerOptions {
   readonly youngMs?: number;
   /** Known processes whose executable link is reread per listing poll, round robin (default 16): a late exec. */
   readonly sweepPerPoll?: number;
+  /** The same per quiet tick (default 2): an exec without a fork moves no loadavg counter. */
+  readonly sweepPerQuietTick?: number;
 }
 
 /** Replacing a running binary (an upgrade) adds this to the exe link; that is not an exec. */
@@ -84,7 +87,7 @@ export class ProcessPoller {
    * terminations, then the creations, seen since the call before. Throws only if /proc cannot be listed.
    */
   async poll(): Promise<CollectedEvent[]> {
-    if (this.quiet()) return [];
+    if (this.quiet()) return this.quietSweep();
     const { reader } = this.o;
     // Read before listing (by quiet()): a task started or ended after the read changes the next one.
     const counters = this.pending;
@@ -159,9 +162,15 @@ export class ProcessPoller {
     }
   }
 
+  /** After quiet() said true: no task started or ended, but a known one may have exec'd without a fork. */
+  quietSweep(): CollectedEvent[] {
+    const events: CollectedEvent[] = [];
+    this.sweep(this.o.clock.now(), events, this.o.sweepPerQuietTick ?? 2);
+    return events;
+  }
+
   /** A few known processes per listing, round robin: their exe link tells of an exec long after the start. */
-  private sweep(now: number, events: CollectedEvent[]): void {
-    let budget = this.o.sweepPerPoll ?? 16;
+  private sweep(now: number, events: CollectedEvent[], budget = this.o.sweepPerPoll ?? 16): void {
     if (budget <= 0) return;
     if (this.sweepQueue.length === 0) this.sweepQueue = [...this.known.keys()];
     while (budget-- > 0) {

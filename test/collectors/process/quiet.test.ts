@@ -1,5 +1,5 @@
 /** Ticks that skip listing /proc when /proc/loadavg shows no task started or ended. */
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLoadavg } from '../../../collectors/process/parse.js';
@@ -12,13 +12,17 @@ afterEach(() => {
 });
 
 /** The `normal` fixture as our own pid namespace: poll-2 ends pid 100 and starts pid 300. */
-async function started(): Promise<{ host: FakeHost; clock: FakeClock; sink: RecordingSink; c: ProcessCollector; next: (loadavg: string) => void }> {
+async function started(initialNs = false): Promise<{ host: FakeHost; clock: FakeClock; sink: RecordingSink; c: ProcessCollector; next: (loadavg: string) => void }> {
   const host = new FakeHost();
   hosts.push(host);
   const polls = fixturePolls('normal');
   const load = (dir: string, loadavg: string): void => {
     host.load(dir);
     symlinkSync('4242', join(host.root, 'proc/self'));
+    if (initialNs) {
+      mkdirSync(join(host.root, 'proc/4242/ns'), { recursive: true });
+      symlinkSync('pid:[4026531836]', join(host.root, 'proc/4242/ns/pid'));
+    }
     writeFileSync(join(host.root, 'proc/loadavg'), loadavg);
   };
   load(polls[0] as string, '0.00 0.00 0.00 1/99 250\n');
@@ -59,6 +63,27 @@ describe('quiet ticks', () => {
     expect(sink.events).toEqual([]);
     await tick(clock);
     expect(sink.take().map((e) => e.name)).toEqual(['ProcessTerminate', 'ProcessCreate']);
+    await c.stop();
+  });
+
+  it('in the initial pid namespace the counters are trusted for a minute: the listing is a safety net', async () => {
+    const { clock, sink, c, next } = await started(true);
+    next('0.00 0.00 0.00 1/99 250\n'); // the same lie: only a listing can see it
+    await tick(clock, 100);
+    expect(sink.events).toEqual([]);
+    await tick(clock, 500);
+    expect(sink.take().map((e) => e.name)).toEqual(['ProcessTerminate', 'ProcessCreate']);
+    await c.stop();
+  });
+
+  it('a quiet tick still rereads a few executables: an exec without a fork moves no counter', async () => {
+    const { host, clock, sink, c } = await started(true);
+    const exe = join(host.root, 'proc/200/exe');
+    rmSync(exe);
+    symlinkSync('/usr/bin/evil', exe);
+    await tick(clock, 10);
+    expect(sink.take().map((e) => `${e.name} ${String(e.payload[0]?.['ProcessId'])} ${String(e.payload[0]?.['Executable'])}`))
+      .toEqual(['ProcessCreate 200 /usr/bin/evil']);
     await c.stop();
   });
 });
