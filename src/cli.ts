@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --single-threaded-gc --lite-mode --no-expose-wasm
+#!/usr/bin/env -S node --max-semi-space-size=1 --single-threaded-gc --lite-mode --no-expose-wasm --expose-gc
 /** The command line: run, demo, sim-hub, collect, validate-config, sbom, hub. */
 import { UserInputError, errorMessage } from './errors.js';
 import { redactText } from './log.js';

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { MicroAgent } from '../agent.js';
 import { createTunedAgent } from '../tuned-agent.js';
+import { collectAfterLargeSends } from './memory-release.js';
 import { boundKey, toDesiredRecord, validateDesired } from '../config/index.js';
 import { loadLocalConfig, type LocalConfig } from '../config/local-config.js';
 import { UserInputError, errorMessage } from '../errors.js';
@@ -90,11 +91,13 @@ function createAgent({ config, cs, edge, ca }: RunSettings, log: Logger): MicroA
   if (edge !== undefined) {
     log.info({ hostRoot: config.hostRoot, route: upstreamRoute(edge.address.moduleId) }, 'running as an IoT Edge module; the deployment needs this route');
   }
-  return createTunedAgent({
+  const agent = createTunedAgent({
     ...(edge !== undefined ? { clientSource: edgeClientSource(edge) } : {}), ...(cs !== undefined ? { connectionString: cs.raw } : {}),
     transport: config.transport, stateDir: config.stateDir, hostRoot: config.hostRoot,
     log, twinDefaults: config.twinDefaults, outboxMaxBytes: config.outboxMaxBytes, ...(ca !== undefined ? { ca } : {}),
   });
+  collectAfterLargeSends(agent);
+  return agent;
 }
 
 /** True when only the log level differs: that applies without restarting the agent. */
