@@ -5,6 +5,7 @@
  * flags); a gateway embedding the agent keeps its own GC policy.
  */
 import type { MicroAgent } from '../agent.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** A message at least this large leaves garbage worth a collection (a Heartbeat is under 1 KB). */
 export const LARGE_MESSAGE_BYTES = 64 * 1024;
@@ -12,13 +13,15 @@ export const LARGE_MESSAGE_BYTES = 64 * 1024;
 export const MIN_GAP_MS = 60_000;
 const DELAY_MS = 1_000;
 
-export function collectAfterLargeSends(agent: MicroAgent, gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc): void {
+export function collectAfterLargeSends(
+  agent: MicroAgent, gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc, clock: Clock = systemClock,
+): void {
   if (typeof gc !== 'function') return;
   let last = -Infinity;
   agent.on('message-sent', ({ bytes }) => {
-    const now = Date.now();
+    const now = clock.now();
     if (bytes < LARGE_MESSAGE_BYTES || now - last < MIN_GAP_MS) return;
     last = now;
-    setTimeout(gc, DELAY_MS).unref();
+    clock.setTimeout(gc, DELAY_MS);
   });
 }
