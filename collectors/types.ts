@@ -5,10 +5,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Clock } from '../src/clock.js';
+import type { ChangeGate } from './change-gate.js';
 import type { CollectedEvent } from '../src/events/event.js';
 
 export type { CollectedEvent } from '../src/events/event.js';
 export type { Clock } from '../src/clock.js';
+export type { ChangeGate, GatedFile } from './change-gate.js';
 
 /** All a collector can do with its output: emit an event or report an error. */
 export interface EventSink {
@@ -32,6 +34,11 @@ export interface CollectorOptions {
   readonly agentVersion?: string;
   /** The children the agent itself spawned: register yours on spawn; observers skip these (and theirs) only. */
   readonly spawned?: SpawnedChildren;
+  /**
+   * Checks files off the event loop and wakes a collector when one changed (the agent passes it when it runs on
+   * the system clock and the addon loads); without it a collector polls on `clock`.
+   */
+  readonly changeGate?: ChangeGate;
 }
 
 /** pids of the agent's own children, registered on spawn and forgotten shortly after they exit. */

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Collector, CollectorFactory, CollectorSettings, CollectorStatus, EventSink } from '../collectors/types.js';
+import type { ChangeGate, Collector, CollectorFactory, CollectorSettings, CollectorStatus, EventSink } from '../collectors/types.js';
 import type { Clock } from './clock.js';
 import type { CollectedEvent } from './events/event.js';
 import { CollectorSinks, type EmitCounters } from './collector-sink.js';
@@ -26,6 +26,8 @@ export interface CollectorHostOptions {
   clock: Clock;
   log: Logger;
   agentVersion: string;
+  /** Handed to every collector: wakes it when a file changed, so an idle device's event loop sleeps. */
+  changeGate?: ChangeGate;
   /** Where emitted events go. */
   onEvent: (collector: string, event: CollectedEvent) => void;
   /** A collector's reported state changed outside a configuration change (a deadline missed, or met again). */
@@ -107,7 +109,7 @@ export class CollectorHost {
       const stateDir = await this.collectorDir(name, log);
       const collector = factory({
         hostRoot: this.opts.hostRoot, stateDir, settings, clock: this.opts.clock, log, agentVersion: this.opts.agentVersion,
-        spawned: this.spawned,
+        spawned: this.spawned, ...(this.opts.changeGate ? { changeGate: this.opts.changeGate } : {}),
       });
       entry = { collector };
       this.running.set(name, entry);

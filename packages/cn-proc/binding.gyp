@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "cn_proc",
-      "sources": ["src/cn_proc.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
+      "sources": ["src/cn_proc.c", "src/change_gate.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "-pthread"],
+      "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

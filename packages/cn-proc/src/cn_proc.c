@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "change_gate.h"
+
 /* Record layout (6 x int32): kind, pid, ppid (fork) | wait status (exit), exit signal, argv offset, argv length (exec; -1: gone). */
 #define REC_INTS 6
 #define KIND_FORK 1
@@ -279,6 +281,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     { "receiveBufferBytes", NULL, ReceiveBufferBytes, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  change_gate_define(env, exports);
   return exports;
 }
 

@@ -1,0 +1,58 @@
+/**
+ * The change gate: a thread of the cn-proc addon rereads a few small files every interval and wakes a collector
+ * only when one changed, so on an idle device the event loop sleeps. Each wake-up of Node costs far more than
+ * the reads themselves (measured in the README's performance section). Without the addon collectors keep their timers.
+ */
+import { loadCnProc } from './process/cn-proc-addon.js';
+
+export interface GatedFile {
+  readonly path: string;
+  /**
+   * `content`: its bytes, after `skipFields` space-separated fields (3 for /proc/loadavg, whose load averages
+   * move every 5 s); `stat`: device, inode, size and times (a log appended to, rotated or replaced).
+   */
+  readonly kind: 'content' | 'stat';
+  readonly skipFields?: number;
+}
+
+export interface ChangeGate {
+  /**
+   * Checks `files` every `intervalMs` off the event loop and calls `onChange` (on the loop, never more than one
+   * call in flight) when one differs from the check before. The first check is taken now. Returns the cancel:
+   * once it returns, no call comes.
+   */
+  watch(files: readonly GatedFile[], intervalMs: number, onChange: () => void): () => void;
+}
+
+interface GateAddon {
+  watchFiles(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;
+  unwatch(handle: object): void;
+}
+
+/** The addon's gate, or undefined where the addon does not load or predates it (an older prebuilt binary). */
+export function loadChangeGate(): ChangeGate | undefined {
+  const load = loadCnProc();
+  if (!('addon' in load)) return undefined;
+  const addon = load.addon as unknown as Partial<GateAddon>;
+  if (typeof addon.watchFiles !== 'function' || typeof addon.unwatch !== 'function') return undefined;
+  const { watchFiles, unwatch } = addon as GateAddon;
+  return {
+    watch(files, intervalMs, onChange) {
+      let live = true;
+      const handle = watchFiles(
+        files.map((f) => f.path),
+        files.map((f) => (f.kind === 'stat' ? 1 : 0)),
+        files.map((f) => f.skipFields ?? 0),
+        Math.max(1, Math.round(intervalMs)),
+        () => {
+          if (live) onChange();
+        },
+      );
+      return () => {
+        if (!live) return;
+        live = false;
+        unwatch(handle);
+      };
+    },
+  };
+}
