@@ -36,7 +36,7 @@ export type ProblemSink = (what: string, path: string, err: unknown) => void;
 
 export class ProcReader {
   readonly procDir: string;
-  private readonly loadavgPath: string;
+  readonly loadavgPath: string;
 
   constructor(
     hostRoot: string,

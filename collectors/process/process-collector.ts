@@ -1,7 +1,7 @@
 /** The Process collector: mode choice (Netlink by evidence, else polling), timers, status and once-only problem logging. */
 import { join } from 'node:path';
 import type { Cancel } from '../../src/clock.js';
-import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
+import type { ChangeGate, Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { createNodeHostFs, errorCode, type HostFs } from './host-fs.js';
 import { PasswdCache } from './passwd.js';
 import { ProcessPoller } from './process-poller.js';
@@ -9,6 +9,9 @@ import { kernelHasEventFilter, loadCnProc } from './cn-proc-addon.js';
 import { NetlinkWatcher } from './netlink-watcher.js';
 import { ProcReader } from './proc-reader.js';
 import { planProcessCollection, type ProcessPlan } from './settings.js';
+
+/** Gated polling: the tick that sweeps exe links and keeps the minute's listing when the gate stays silent. */
+const SAFETY_TICK_MS = 1000;
 
 export interface ProcessCollectorDeps {
   readonly fs?: HostFs;
@@ -24,6 +27,8 @@ export class ProcessCollector implements Collector {
   private readonly fs: HostFs;
   private state: CollectorStatus['state'] = 'stopped';
   private cancelTimer: Cancel | undefined;
+  /** Gated mode: the interval-paced ticks that run from a gate wake-up until quiet again. */
+  private cancelActive: Cancel | undefined;
   private inFlight: Promise<void> | undefined;
   private poller: ProcessPoller | undefined;
   private netlink: NetlinkWatcher | undefined;
@@ -73,12 +78,16 @@ export class ProcessCollector implements Collector {
     // In the initial pid namespace unchanged loadavg counters prove that nothing started or ended: the listing
     // is a safety net. In a child namespace the task count is the host's, so a listing a second is the check.
     const listEveryMs = sameNs && reader.isInitialPidNamespace() ? 60_000 : 1000;
+    const gate = sameNs && this.plan.intervalMs < SAFETY_TICK_MS ? this.options.changeGate : undefined;
+    // Gated, quiet ticks come once a second (the gate's thread does the 100 ms loadavg reads): the same sweep rate.
+    const tickMs = gate ? SAFETY_TICK_MS : this.plan.intervalMs;
     this.poller = new ProcessPoller({
       reader,
       passwd,
       clock: this.options.clock,
       reuseCheck: sameNs ? 'last-pid' : 'inode',
-      maxQuietPolls: Math.max(0, Math.ceil(listEveryMs / this.plan.intervalMs) - 1),
+      maxQuietPolls: Math.max(0, Math.ceil(listEveryMs / tickMs) - 1),
+      sweepPerQuietTick: 2 * Math.max(1, Math.round(tickMs / this.plan.intervalMs)),
       // Two polls at least, so a slow interval still rereads a young process once.
       youngMs: Math.max(1000, 2 * this.plan.intervalMs),
       ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
@@ -88,7 +97,30 @@ export class ProcessCollector implements Collector {
     // Baseline: processes already running at start are recorded, not reported.
     await this.runPoll();
     if (!this.poller) return;
-    this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
+    if (gate) this.startGated(gate, reader);
+    else this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
+  }
+
+  /**
+   * Idle, the event loop sleeps: the gate rereads /proc/loadavg every interval and wakes us when a task started or
+   * ended; polls then run every interval until quiet again (a young process is watched for its exec). A tick a second
+   * sweeps exe links (an exec without a fork moves no counter) and lists /proc once a minute whatever the gate says.
+   */
+  private startGated(gate: ChangeGate, reader: ProcReader): void {
+    const cancelGate = gate.watch([{ path: reader.loadavgPath, kind: 'content', skipFields: 3 }], this.plan.intervalMs, () => this.wake());
+    const cancelSafety = this.options.clock.setInterval(() => this.tick(), SAFETY_TICK_MS);
+    this.modeDetail += ', woken by /proc/loadavg changes';
+    this.cancelTimer = () => {
+      cancelGate();
+      cancelSafety();
+      this.cancelActive?.();
+      this.cancelActive = undefined;
+    };
+  }
+
+  private wake(): void {
+    this.cancelActive ??= this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
+    this.tick();
   }
 
   /** Netlink mode if the process connector works here; else the reason it does not. */
@@ -166,6 +198,9 @@ export class ProcessCollector implements Collector {
     // Most ticks end here, synchronously: no promise or closure for a tick with nothing new.
     if (this.poller?.quiet() === true) {
       for (const e of this.poller.quietSweep()) this.out?.emit(e);
+      // Gated: quiet again, so back to sleep until the gate sees a task start or end.
+      this.cancelActive?.();
+      this.cancelActive = undefined;
       return;
     }
     void this.runPoll();

@@ -3,8 +3,7 @@
     {
       "target_name": "cn_proc",
       "sources": ["src/cn_proc.c", "src/change_gate.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "-pthread"],
-      "ldflags": ["-pthread"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

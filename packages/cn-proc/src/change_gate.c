@@ -6,13 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "change_gate.h"
 
@@ -32,15 +32,15 @@ typedef struct {
 typedef struct {
   gated_file_t files[MAX_FILES];
   int count;
-  long interval_ms;
+  uint64_t interval_ns;
   int stop;
   int running;
   int pending;
   /* Freed once both are done with it: JavaScript (the handle collected) and the wake-up function (released). */
   int handle_done, tsfn_done, released;
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
+  uv_thread_t thread;
+  uv_mutex_t mu;
+  uv_cond_t cv;
   napi_threadsafe_function tsfn;
   char buf[READ_BYTES];
 } gate_t;
@@ -56,7 +56,7 @@ static uint64_t fingerprint(gate_t *g, const gated_file_t *f) {
   uint64_t h = 1469598103934665603ull;
   if (f->kind == KIND_STAT) {
     struct stat st;
-    if (stat(f->path, &st) != 0) return fnv(h, &errno, sizeof errno) ^ 1;
+    if (syscall(SYS_newfstatat, AT_FDCWD, f->path, &st, 0) != 0) return fnv(h, &errno, sizeof errno) ^ 1;
     int64_t parts[7] = { (int64_t)st.st_dev, (int64_t)st.st_ino, (int64_t)st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
                          st.st_ctim.tv_sec, st.st_ctim.tv_nsec };
     return fnv(h, parts, sizeof parts);
@@ -81,64 +81,63 @@ static uint64_t fingerprint(gate_t *g, const gated_file_t *f) {
   return fnv(h, g->buf + at, len - at);
 }
 
-static void *run(void *arg) {
+static void run(void *arg) {
   gate_t *g = arg;
-  struct timespec next;
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  pthread_mutex_lock(&g->mu);
+  uint64_t next = uv_hrtime();
+  uv_mutex_lock(&g->mu);
   while (!g->stop) {
-    next.tv_sec += g->interval_ms / 1000;
-    next.tv_nsec += (g->interval_ms % 1000) * 1000000L;
-    if (next.tv_nsec >= 1000000000L) {
-      next.tv_sec++;
-      next.tv_nsec -= 1000000000L;
+    next += g->interval_ns;
+    for (;;) {
+      uint64_t now = uv_hrtime();
+      if (g->stop || now >= next) break;
+      uv_cond_timedwait(&g->cv, &g->mu, next - now);
     }
-    while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &next) != ETIMEDOUT) {}
     if (g->stop) break;
-    pthread_mutex_unlock(&g->mu);
+    uv_mutex_unlock(&g->mu);
     int changed = 0;
     for (int i = 0; i < g->count; i++) {
       uint64_t now = fingerprint(g, &g->files[i]);
       if (now != g->files[i].last) changed = 1;
       g->files[i].last = now;
     }
-    pthread_mutex_lock(&g->mu);
+    uv_mutex_lock(&g->mu);
     /* One wake-up in flight at most: a slow event loop gets one call, not a queue of them. */
     if (changed && !g->pending && !g->stop) {
       g->pending = 1;
       napi_call_threadsafe_function(g->tsfn, g, napi_tsfn_nonblocking);
     }
+    /* A loop that slept far behind (a suspended device) starts afresh rather than catching up. */
+    if (uv_hrtime() > next + g->interval_ns) next = uv_hrtime();
   }
-  pthread_mutex_unlock(&g->mu);
-  return NULL;
+  uv_mutex_unlock(&g->mu);
 }
 
 static void call_js(napi_env env, napi_value callback, void *context, void *data) {
   (void)context;
   gate_t *g = data;
   if (env == NULL || callback == NULL) return; /* torn down: the queue is being drained */
-  pthread_mutex_lock(&g->mu);
+  uv_mutex_lock(&g->mu);
   g->pending = 0;
-  pthread_mutex_unlock(&g->mu);
+  uv_mutex_unlock(&g->mu);
   napi_value undefined;
   napi_get_undefined(env, &undefined);
   napi_call_function(env, undefined, callback, 0, NULL, NULL);
 }
 
 static void stop_thread(gate_t *g) {
-  pthread_mutex_lock(&g->mu);
+  uv_mutex_lock(&g->mu);
   int was_running = g->running;
   g->stop = 1;
   g->running = 0;
-  pthread_cond_signal(&g->cv);
-  pthread_mutex_unlock(&g->mu);
-  if (was_running) pthread_join(g->thread, NULL);
+  uv_cond_signal(&g->cv);
+  uv_mutex_unlock(&g->mu);
+  if (was_running) uv_thread_join(&g->thread);
 }
 
 static void free_gate(gate_t *g) {
   for (int i = 0; i < g->count; i++) free(g->files[i].path);
-  pthread_mutex_destroy(&g->mu);
-  pthread_cond_destroy(&g->cv);
+  uv_mutex_destroy(&g->mu);
+  uv_cond_destroy(&g->cv);
   free(g);
 }
 
@@ -188,13 +187,11 @@ static napi_value WatchFiles(napi_env env, napi_callback_info info) {
   if (interval < 1 || interval > 3600000) return fail(env, "watchFiles: intervalMs from 1 to 3600000");
   gate_t *g = calloc(1, sizeof *g);
   if (g == NULL) return fail(env, "watchFiles: out of memory");
-  pthread_mutex_init(&g->mu, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&g->cv, &attr);
-  pthread_condattr_destroy(&attr);
-  g->interval_ms = (long)interval;
+  if (uv_mutex_init(&g->mu) != 0 || uv_cond_init(&g->cv) != 0) {
+    free(g);
+    return fail(env, "watchFiles: cannot create a lock");
+  }
+  g->interval_ns = (uint64_t)interval * 1000000ull;
   for (uint32_t i = 0; i < count; i++) {
     napi_value path, kind, skip;
     char text[MAX_PATH];
@@ -221,7 +218,7 @@ static napi_value WatchFiles(napi_env env, napi_callback_info info) {
   }
   /* The gate alone must not keep the process alive. */
   napi_unref_threadsafe_function(env, g->tsfn);
-  if (pthread_create(&g->thread, NULL, run, g) != 0) {
+  if (uv_thread_create(&g->thread, run, g) != 0) {
     g->handle_done = 1; /* no handle: the wake-up function's finalizer frees it */
     release(g);
     return fail(env, "watchFiles: cannot start the thread");
@@ -239,9 +236,9 @@ static napi_value Unwatch(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   gate_t *g = NULL;
   if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&g) != napi_ok || g == NULL) return NULL;
-  pthread_mutex_lock(&g->mu);
+  uv_mutex_lock(&g->mu);
   int active = g->running;
-  pthread_mutex_unlock(&g->mu);
+  uv_mutex_unlock(&g->mu);
   if (!active) return NULL;
   stop_thread(g);
   release(g);
