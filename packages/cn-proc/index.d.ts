@@ -9,3 +9,12 @@ export type CnProcHandle = object & { readonly __cnProc: unique symbol };
 export function open(callback: (records: Buffer, overflows: number, argv: Buffer) => void, receiveBufferBytes: number, filtered: boolean): CnProcHandle;
 export function close(handle: CnProcHandle): void;
 export function receiveBufferBytes(handle: CnProcHandle): number;
+/**
+ * Checks `paths` every `intervalMs` on a thread (kind 0: content after `skipFields` space-separated fields; 1: stat)
+ * and calls `onChange` on the event loop when one differs from the check before (one call in flight at most).
+ */
+export function watchFiles(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;
+/** Stops a watchFiles() thread; no call comes after it returns. */
+export function unwatch(handle: object): void;
+/** glibc's malloc_trim(0): returns free C-heap pages to the system; false where nothing was released or not glibc. */
+export function trimMemory(): boolean;

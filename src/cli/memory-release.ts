@@ -2,8 +2,10 @@
  * The run command's memory hygiene: after a large message has left (the start-up inventory, a daily SBoM), a full
  * garbage collection a second later. Without it the buffers and strings of that one send stay resident until V8's
  * next major GC, which an idle agent may not need for hours. Only where node runs with `--expose-gc` (the launcher's
- * flags); a gateway embedding the agent keeps its own GC policy.
+ * flags); a gateway embedding the agent keeps its own GC policy. Then the C heap's free pages go back to the system
+ * (the addon's malloc_trim): the allocator otherwise keeps about 2 MB of them resident.
  */
+import { loadCnProc } from '../../collectors/process/cn-proc-addon.js';
 import type { MicroAgent } from '../agent.js';
 import { systemClock, type Clock } from '../clock.js';
 
@@ -15,6 +17,7 @@ const DELAY_MS = 1_000;
 
 export function collectAfterLargeSends(
   agent: MicroAgent, gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc, clock: Clock = systemClock,
+  trim: () => void = loadHeapTrim(),
 ): void {
   if (typeof gc !== 'function') return;
   let last = -Infinity;
@@ -22,6 +25,16 @@ export function collectAfterLargeSends(
     const now = clock.now();
     if (bytes < LARGE_MESSAGE_BYTES || now - last < MIN_GAP_MS) return;
     last = now;
-    clock.setTimeout(gc, DELAY_MS);
+    clock.setTimeout(() => {
+      gc();
+      trim();
+    }, DELAY_MS);
   });
+}
+
+/** The addon's malloc_trim, or nothing where the addon does not load or predates it. */
+function loadHeapTrim(): () => void {
+  const load = loadCnProc();
+  const trim = 'addon' in load ? (load.addon as { trimMemory?: () => boolean }).trimMemory : undefined;
+  return typeof trim === 'function' ? () => void trim() : () => undefined;
 }

@@ -282,6 +282,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   change_gate_define(env, exports);
+  heap_trim_define(env, exports);
   return exports;
 }
 
