@@ -9,9 +9,10 @@ export interface GatedFile {
   readonly path: string;
   /**
    * `content`: its bytes, after `skipFields` space-separated fields (3 for /proc/loadavg, whose load averages
-   * move every 5 s); `stat`: device, inode, size and times (a log appended to, rotated or replaced).
+   * move every 5 s); `stat`: device, inode, size and times (a log appended to, rotated or replaced); `listing`: a
+   * directory's entry names (a device attached).
    */
-  readonly kind: 'content' | 'stat';
+  readonly kind: 'content' | 'stat' | 'listing';
   readonly skipFields?: number;
 }
 
@@ -23,6 +24,8 @@ export interface ChangeGate {
    */
   watch(files: readonly GatedFile[], intervalMs: number, onChange: () => void): () => void;
 }
+
+const GATE_KINDS = { content: 0, stat: 1, listing: 2 } as const;
 
 interface GateAddon {
   watchFiles(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;
@@ -41,7 +44,7 @@ export function loadChangeGate(): ChangeGate | undefined {
       let live = true;
       const handle = watchFiles(
         files.map((f) => f.path),
-        files.map((f) => (f.kind === 'stat' ? 1 : 0)),
+        files.map((f) => GATE_KINDS[f.kind]),
         files.map((f) => f.skipFields ?? 0),
         Math.max(1, Math.round(intervalMs)),
         () => {

@@ -5,7 +5,7 @@
  */
 import type { Collector, CollectorFactory, CollectorStatus, EventSink } from '../types.js';
 import type { Cancel } from '../../src/clock.js';
-import { presentKeys, readDevice, toPayloadItem, type HardwareDevice } from './sysfs-devices.js';
+import { busDirs, presentKeys, readDevice, toPayloadItem, type HardwareDevice } from './sysfs-devices.js';
 
 export const POLL_INTERVAL_MS = 2_000;
 export const FULL_REPORT_EVERY_MS = 24 * 60 * 60 * 1000;
@@ -14,7 +14,7 @@ export function snapshotHardware(hostRoot: string): HardwareDevice[] {
   return presentKeys(hostRoot).map((k) => readDevice(hostRoot, k)).filter((d): d is HardwareDevice => d !== undefined);
 }
 
-export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, clock }) => {
+export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, clock, changeGate }) => {
   const known = new Map<string, HardwareDevice | undefined>();
   let lastFullAt: number | undefined;
   let cancel: Cancel | undefined;
@@ -41,13 +41,17 @@ export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, c
     async start(out: EventSink) {
       if (stopped || cancel) return;
       poll(undefined);
-      cancel = clock.setInterval(() => {
+      const tick = (): void => {
         try {
           poll(out);
         } catch (err) {
           out.error(`hardware poll failed: ${err instanceof Error ? err.message : String(err)}`);
         }
-      }, POLL_INTERVAL_MS);
+      };
+      // With the gate, the listings run on the addon's thread and wake us only when a bus's entries changed.
+      cancel = changeGate
+        ? changeGate.watch(busDirs(hostRoot).map((path) => ({ path, kind: 'listing' })), POLL_INTERVAL_MS, tick)
+        : clock.setInterval(tick, POLL_INTERVAL_MS);
     },
     async collect(out: EventSink) {
       if (stopped) return;
@@ -63,7 +67,9 @@ export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, c
       cancel?.();
       cancel = undefined;
     },
-    status: (): CollectorStatus => (stopped ? { state: 'stopped' } : { state: 'running', detail: `polling /sys every ${POLL_INTERVAL_MS} ms` }),
+    status: (): CollectorStatus => (stopped ? { state: 'stopped' } : {
+      state: 'running', detail: `${changeGate ? 'listing' : 'polling'} /sys every ${POLL_INTERVAL_MS} ms${changeGate ? ' off the event loop' : ''}`,
+    }),
   };
   return collector;
 };

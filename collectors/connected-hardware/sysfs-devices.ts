@@ -44,9 +44,15 @@ function list(dir: string): string[] {
 }
 
 /** Names of the entries now present: the cheap part of a poll. */
+/** The directories presentKeys() lists. */
+export function busDirs(hostRoot: string): string[] {
+  return [join(hostRoot, 'sys/bus/usb/devices'), join(hostRoot, 'sys/bus/pci/devices')];
+}
+
 export function presentKeys(hostRoot: string): string[] {
-  const usb = list(join(hostRoot, 'sys/bus/usb/devices')).filter((n) => !n.includes(':')).map((n) => `usb:${n}`);
-  const pci = list(join(hostRoot, 'sys/bus/pci/devices')).map((n) => `pci:${n}`);
+  const [usbDir, pciDir] = busDirs(hostRoot) as [string, string];
+  const usb = list(usbDir).filter((n) => !n.includes(':')).map((n) => `usb:${n}`);
+  const pci = list(pciDir).map((n) => `pci:${n}`);
   return [...usb, ...pci];
 }
 

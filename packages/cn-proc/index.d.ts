@@ -10,7 +10,7 @@ export function open(callback: (records: Buffer, overflows: number, argv: Buffer
 export function close(handle: CnProcHandle): void;
 export function receiveBufferBytes(handle: CnProcHandle): number;
 /**
- * Checks `paths` every `intervalMs` on a thread (kind 0: content after `skipFields` space-separated fields; 1: stat)
+ * Checks `paths` every `intervalMs` on a thread (kind 0: content after `skipFields` space-separated fields; 1: stat; 2: a directory's names)
  * and calls `onChange` on the event loop when one differs from the check before (one call in flight at most).
  */
 export function watchFiles(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;

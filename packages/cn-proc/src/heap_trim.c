@@ -2,10 +2,11 @@
  * trimMemory(): hands the C heap's free pages back to the system (glibc's malloc_trim). After a large message
  * (the start-up inventory) the allocator keeps about 2 MB of freed pages resident that a V8 collection cannot return.
  */
+#include <node_api.h>
+#include <stdlib.h> /* defines __GLIBC__ where it is glibc */
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <node_api.h>
 
 #include "change_gate.h"
 

@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadChangeGate } from '../../../collectors/change-gate.js';
 import { FULL_REPORT_EVERY_MS, POLL_INTERVAL_MS, createConnectedHardwareCollector, snapshotHardware } from '../../../collectors/connected-hardware/index.js';
 import { toPayloadItem } from '../../../collectors/connected-hardware/sysfs-devices.js';
 import { collectorOptions, recordingSink } from '../../support/collector-harness.js';
@@ -9,6 +10,7 @@ import { expectSampleEvent } from '../../support/golden.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { officialEventProblems } from '../../support/official-conformance.js';
 import { HAS_SHARED } from '../../support/shared-reference.js';
+import { TimerLog } from '../../support/timer-log.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/connected-hardware');
 const made: string[] = [];
@@ -16,8 +18,8 @@ afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-function plugStick(root: string): string {
-  const dir = join(root, 'sys/bus/usb/devices/1-2');
+function plugStick(root: string, at = join(root, 'sys/bus/usb/devices/1-2')): string {
+  const dir = at;
   mkdirSync(join(dir, '1-2:1.0'), { recursive: true });
   const attrs: Record<string, string> = { idVendor: '0781', idProduct: '5567', bDeviceClass: '00', manufacturer: 'SanDisk', product: 'Cruzer Blade', busnum: '1', devnum: '3' };
   for (const [k, v] of Object.entries(attrs)) writeFileSync(join(dir, k), `${v}\n`);
@@ -70,5 +72,32 @@ describe('the ConnectedHardware (Peripheral) collector', () => {
 
   it('reads the real /sys of this machine without error', () => {
     for (const d of snapshotHardware('/')) expect(d.name).not.toBe('');
+  });
+});
+
+const gate = process.platform === 'linux' ? loadChangeGate() : undefined;
+
+describe.skipIf(gate === undefined)('the Peripheral collector woken by the change gate (skipped: the cn-proc addon does not load here)', () => {
+  it('keeps no timer of its own and still reports a device plugged in and pulled out', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hardware-gated-'));
+    made.push(root);
+    cpSync(FIXTURE, root, { recursive: true });
+    const clock = new TimerLog();
+    const c = createConnectedHardwareCollector(collectorOptions({ hostRoot: root, clock, ...(gate ? { changeGate: gate } : {}) }));
+    const sink = recordingSink();
+    await c.start?.(sink);
+    try {
+      expect(clock.intervals()).toEqual([]);
+      expect(c.status?.().detail).toMatch(/off the event loop/);
+      // The kernel shows a device's directory with its attributes: built aside, then moved in.
+      const stick = plugStick(root, join(root, 'staging-1-2'));
+      renameSync(stick, join(root, 'sys/bus/usb/devices/1-2'));
+      await vi.waitFor(() => expect(sink.events.map((e) => e.payload[0]?.['ExtraDetails'])).toEqual([expect.objectContaining({ Action: 'Attached', DeviceId: '1-2' })]), { timeout: 10_000, interval: 50 });
+      expect(sink.events[0]?.payload[0]).toMatchObject({ HardwareName: 'SanDisk Cruzer Blade' });
+      rmSync(join(root, 'sys/bus/usb/devices/1-2'), { recursive: true });
+      await vi.waitFor(() => expect(sink.events[1]?.payload[0]?.['ExtraDetails']).toMatchObject({ Action: 'Detached', DeviceId: '1-2' }), { timeout: 10_000, interval: 50 });
+    } finally {
+      await c.stop();
+    }
   });
 });
