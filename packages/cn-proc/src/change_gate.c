@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -98,6 +99,7 @@ static uint64_t fingerprint(gate_t *g, const gated_file_t *f) {
 
 static void run(void *arg) {
   gate_t *g = arg;
+  prctl(PR_SET_NAME, "change-gate", 0, 0, 0); /* as top -H and /proc/<pid>/task/<tid>/comm show it */
   uint64_t next = uv_hrtime();
   uv_mutex_lock(&g->mu);
   while (!g->stop) {
