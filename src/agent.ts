@@ -35,8 +35,11 @@ const STATISTICS = 'Statistics';
 /** stop(): how long pending messages may take to reach the hub, and the bound of each other wait. */
 const STOP_DRAIN_MS = 2_000;
 const STOP_WAIT_MS = 1_000;
-/** A configuration change: how long the messages queued before it may take to reach the hub before it applies. */
-const FLUSH_BEFORE_APPLY_MS = 1_000;
+/**
+ * A configuration change: how long the messages queued before it may take to reach the hub before it applies. What is
+ * not out by then still leaves ahead of the new configuration's messages; half a second keeps a storm's answers within 2 s.
+ */
+const FLUSH_BEFORE_APPLY_MS = 500;
 
 export type { MicroAgentOptions } from './agent-options.js';
 
