@@ -20,6 +20,8 @@ export class PollSchedule {
   private cancelTimers: Cancel[] = [];
   /** What the timers now follow: 'interval', or the gated files and safety interval as one comparable string. */
   private mode: string | undefined;
+  /** Files the gate refused (more than it takes, a thread it could not start): those stay on the interval. */
+  private refused: string | undefined;
   private followUpAt = Infinity;
   private cancelFollowUp: Cancel | undefined;
   private running = false;
@@ -49,9 +51,17 @@ export class PollSchedule {
     if (gate === undefined || files.length === 0) return this.useInterval();
     const mode = `${safetyMs}\n${files.map((f) => `${f.kind} ${f.skipFields ?? 0} ${f.path}`).join('\n')}`;
     if (this.stopped || this.mode === mode) return;
+    if (this.refused === mode) return this.useInterval();
+    let cancelWatch: Cancel;
+    try {
+      cancelWatch = gate.watch(files, this.o.intervalMs, () => this.wake());
+    } catch (err) {
+      this.refused = mode;
+      this.o.onError(err);
+      return this.useInterval();
+    }
     this.clear(mode);
-    this.cancelTimers.push(gate.watch(files, this.o.intervalMs, () => this.wake()));
-    this.cancelTimers.push(this.o.clock.setInterval(() => this.wake(), safetyMs));
+    this.cancelTimers.push(cancelWatch, this.o.clock.setInterval(() => this.wake(), safetyMs));
   }
 
   /**
@@ -91,7 +101,7 @@ export class PollSchedule {
     this.cancelFollowUp?.();
     this.cancelFollowUp = undefined;
     this.followUpAt = Infinity;
-    this.o.poll().catch(this.o.onError).finally(() => {
+    void this.o.poll().catch(this.o.onError).finally(() => {
       this.running = false;
       if (!this.again) return;
       this.again = false;

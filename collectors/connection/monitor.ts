@@ -106,6 +106,7 @@ export class ConnectionMonitor implements ConnectionCollector {
   /** A ListeningPorts snapshot of every namespace, filtered like connections. */
   async collect(out: EventSink): Promise<void> {
     this.refreshIfDue(out);
+    this.plan(); // the refresh may have found containers come or gone
     const listeners: SocketRow[] = [];
     for (const ns of this.namespaces) {
       const texts = await this.readNamespace(ns, TABLES, out);

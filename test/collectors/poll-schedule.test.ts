@@ -95,4 +95,17 @@ describe('PollSchedule', () => {
     expect(polls()).toBe(2);
     expect(clock.pending()).toBe(0);
   });
+
+  it('stays on the interval, and says why once, when the gate refuses the files', async () => {
+    const errors: unknown[] = [];
+    const clock = new FakeClock();
+    let polls = 0;
+    const refusing: ChangeGate = { watch: () => { throw new Error('watchFiles: 1 to 16 files'); } };
+    const schedule = new PollSchedule({ clock, gate: refusing, intervalMs: 1000, onError: (e) => errors.push(e), poll: async () => void polls++ });
+    schedule.useGate(SNMP, 30_000);
+    schedule.useGate(SNMP, 30_000);
+    await clock.advance(2000);
+    expect(polls).toBe(2);
+    expect(errors.map(String)).toEqual(['Error: watchFiles: 1 to 16 files']);
+  });
 });
