@@ -1,7 +1,8 @@
 /** The polling loop: diff established sockets by inode, resolve owners of new ones, emit events. */
 import { endianness } from 'node:os';
 import { errorMessage } from '../../src/errors.js';
-import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
+import { PollSchedule } from '../poll-schedule.js';
+import type { Collector, CollectorOptions, CollectorStatus, EventSink, GatedFile } from '../types.js';
 import { connectionEvent, directionOf, listeningKey, listeningPortsEvent } from './events.js';
 import { InodeOwners, readProcessInfo, type ProcessInfo } from './inode-owner.js';
 import { addressSelected, loopbackSelected, missingDevices, readInterfaces, type InterfaceTable } from './interfaces.js';
@@ -10,7 +11,7 @@ import { parseSocketLine, rowKind, type SocketRow } from './parse.js';
 import { readConnectionSettings, type ConnectionSettings } from './settings.js';
 import { SeenSockets } from './seen.js';
 import { readTable, scanTable, TABLES, UDP_TABLES, type TableSpec } from './socket-table.js';
-import { readTcpOpens, TcpGate, tcpPending } from './tcp-gate.js';
+import { counterFiles, readTcpOpens, TcpGate, tcpPending } from './tcp-gate.js';
 
 /** Containers and interface addresses change rarely; rediscovering them every poll would cost more than the poll. */
 export const REFRESH_MS = 30_000;
@@ -57,7 +58,9 @@ export class ConnectionMonitor implements ConnectionCollector {
   private readonly warned = new Set<string>();
   private state: CollectorStatus['state'] = 'stopped';
   private detail: string | undefined;
-  private cancelTimer: (() => void) | undefined;
+  private schedule: PollSchedule | undefined;
+  /** The host's counter files while it is the only namespace; undefined with containers (polled every interval). */
+  private counterFiles: GatedFile[] | undefined;
   private polling = false;
   private polls = 0;
 
@@ -75,18 +78,24 @@ export class ConnectionMonitor implements ConnectionCollector {
   }
 
   async start(out: EventSink): Promise<void> {
-    if (this.cancelTimer) return;
+    if (this.schedule) return;
     this.state = 'running';
     await this.tick(out);
-    this.cancelTimer = this.options.clock.setInterval(() => {
+    this.schedule = new PollSchedule({
+      clock: this.options.clock, gate: this.options.changeGate, intervalMs: this.settings.pollIntervalMs,
+      poll: async () => {
+        await this.tick(out);
+        this.plan();
+      },
       // the sink itself may throw (a gateway's own): log it, never leave a rejection behind
-      this.tick(out).catch((err: unknown) => this.options.log.warn({ reason: errorMessage(err) }, 'connection poll failed'));
-    }, this.settings.pollIntervalMs);
+      onError: (err: unknown) => this.options.log.warn({ reason: errorMessage(err) }, 'connection poll failed'),
+    });
+    this.plan();
   }
 
   async stop(): Promise<void> {
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    this.schedule?.stop();
+    this.schedule = undefined;
     this.state = 'stopped';
   }
 
@@ -97,6 +106,7 @@ export class ConnectionMonitor implements ConnectionCollector {
   /** A ListeningPorts snapshot of every namespace, filtered like connections. */
   async collect(out: EventSink): Promise<void> {
     this.refreshIfDue(out);
+    this.plan(); // the refresh may have found containers come or gone
     const listeners: SocketRow[] = [];
     for (const ns of this.namespaces) {
       const texts = await this.readNamespace(ns, TABLES, out);
@@ -218,7 +228,23 @@ export class ConnectionMonitor implements ConnectionCollector {
     this.seen.retain(ids);
     this.gate.retain(ids);
     this.owners.retain((inode) => this.seen.has(inode));
+    const host = this.namespaces.length === 1 ? this.namespaces[0] : undefined;
+    this.counterFiles = host && this.options.changeGate ? counterFiles(host.netDir) : undefined;
     this.updateDeviceStatus(out);
+  }
+
+  /**
+   * With the change gate and no containers, a poll waits until the host's TCP/UDP/IP counters move (a connected
+   * socket sends or receives, so moves them), or REFRESH_MS (rediscovery, the periodic full tcp read). Other
+   * namespaces' counters are their own: with containers every interval polls, as without the gate.
+   */
+  private plan(): void {
+    const schedule = this.schedule;
+    if (!schedule) return;
+    if (this.counterFiles === undefined) return schedule.useInterval();
+    schedule.useGate(this.counterFiles, REFRESH_MS);
+    // A socket in the accept queue gets its inode at accept(), which moves no counter: look again soon.
+    if (this.gate.pending) schedule.followUp(this.settings.pollIntervalMs);
   }
 
   private updateDeviceStatus(out: EventSink): void {

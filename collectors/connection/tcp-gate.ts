@@ -4,7 +4,8 @@
  * and both counters are per namespace in `<netDir>/snmp`. If neither moved since the last full read, and that
  * read saw no socket that could still become a reportable connection without moving them, nothing new is there.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { GatedFile } from '../types.js';
 
 /**
  * A full tcp/tcp6 read at least this often, so closed sockets are forgotten and a kernel path we did not foresee is
@@ -52,6 +53,15 @@ export function readTcpOpens(netDir: string): string | undefined {
   }
 }
 
+/**
+ * What the change gate watches for a namespace: `snmp` (IP, TCP, UDP counters) and `snmp6` where IPv6 is on, every
+ * byte of them, so any socket's traffic or opening moves one.
+ */
+export function counterFiles(netDir: string): GatedFile[] {
+  const paths = [`${netDir}/snmp`, `${netDir}/snmp6`].filter((path, i) => i === 0 || existsSync(path));
+  return paths.map((path) => ({ path, kind: 'content' }));
+}
+
 interface FullRead { readonly opens: string; readonly pending: boolean; readonly at: number }
 
 /** Per namespace id: the counters read just before its last full tcp/tcp6 read, and what that read saw. */
@@ -69,6 +79,12 @@ export class TcpGate {
   record(id: string, opens: string | undefined, pending: boolean, now: number): void {
     if (opens === undefined) this.last.delete(id);
     else this.last.set(id, { opens, pending, at: now });
+  }
+
+  /** Whether some namespace's last full read saw a socket that may still become a connection (see tcpPending). */
+  get pending(): boolean {
+    for (const read of this.last.values()) if (read.pending) return true;
+    return false;
   }
 
   forget(id: string): void {

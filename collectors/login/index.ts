@@ -1,10 +1,11 @@
 /** The Login collector: wtmp/btmp, sshd's log or journal (or the PAM hook's log) to `Login` events. */
 import { errorMessage } from '../../src/errors.js';
+import { PollSchedule } from '../poll-schedule.js';
 import type { Collector, CollectorFactory, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import type { FileMark } from './incremental-file.js';
 import { JournalFollower } from './journal-follower.js';
 import { LoginMerger } from './login-merge.js';
-import { PasswdUsers, toLoginEvent } from './login-event.js';
+import { PasswdUsers, passwdPath, toLoginEvent } from './login-event.js';
 import { FileSource, type LoginSourceOverrides, planSources } from './login-sources.js';
 import { type LoginState, loadState, saveState } from './login-state.js';
 import { type LoginObservation, hasPossibleTime } from './observation.js';
@@ -15,6 +16,8 @@ export { snapshotLogins } from './snapshot.js';
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** The silent first pass over wtmp history reads at most this many chunks (4 MiB each). */
 const MAX_HISTORY_CHUNKS = 16;
+/** With the change gate, a poll at least this often even when no file changed (a change the gate could not see). */
+export const GATED_SAFETY_MS = 60_000;
 
 class LoginCollector implements Collector {
   readonly name = 'Login';
@@ -24,7 +27,7 @@ class LoginCollector implements Collector {
   private readonly merger = new LoginMerger();
   private readonly users: PasswdUsers;
   private journal: JournalFollower | undefined;
-  private cancelPoll: (() => void) | undefined;
+  private schedule: PollSchedule | undefined;
   private ticking: Promise<void> | undefined;
   private lastSaved = '';
   /** Offsets and journal cursor of the last save: the sessions change only when the wtmp offset moves. */
@@ -60,7 +63,10 @@ class LoginCollector implements Collector {
         clock,
         cursor: loaded.state?.journalCursor,
         ...(this.options.spawned ? { spawned: this.options.spawned } : {}),
-        onObservation: (obs) => this.accept([obs]),
+        onObservation: (obs) => {
+          this.accept([obs]);
+          this.followUp();
+        },
         onProblem: (p) => {
           this.state = { state: 'degraded', detail: `${mode}: ${p}` };
           this.problem(p);
@@ -70,9 +76,28 @@ class LoginCollector implements Collector {
     }
     await this.save();
     log.debug({ mode, files: plan.files.map((f) => f.path) }, 'login collector started');
-    this.cancelPoll = clock.setInterval(() => {
-      this.tick().catch((err: unknown) => this.problem(`login poll failed: ${errorMessage(err)}`));
-    }, this.overrides.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+    this.schedule = new PollSchedule({
+      clock, gate: this.options.changeGate, intervalMs: this.overrides.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      poll: () => this.tick(),
+      onError: (err: unknown) => this.problem(`login poll failed: ${errorMessage(err)}`),
+    });
+    // Stat changes of every file a poll reads wake it (appended, rotated, replaced, created or removed).
+    const watched = [passwdPath(hostRoot), ...this.sources.map((s) => s.path)];
+    this.schedule.useGate(watched.map((path) => ({ path, kind: 'stat' })), GATED_SAFETY_MS);
+    this.followUp();
+  }
+
+  /**
+   * Gated: what no file change announces gets its own poll: an observation held for its merge partner leaves when
+   * its window ends, and a poll that moved a read mark looks again (a backlog read in 4 MiB steps, a rotated file).
+   */
+  private followUp(moved = false): void {
+    const schedule = this.schedule;
+    if (schedule === undefined) return;
+    const interval = this.overrides.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (moved) schedule.followUp(interval);
+    const due = this.merger.nextDueAt();
+    if (due !== undefined) schedule.followUp(Math.max(0, due - this.options.clock.now()));
   }
 
   /**
@@ -112,10 +137,13 @@ class LoginCollector implements Collector {
 
   private async pollOnce(): Promise<void> {
     const now = this.options.clock.now();
+    let moved = false;
     await this.users.refresh();
     for (const src of this.sources) {
       try {
         const r = await src.poll(this.marks[src.path], false, now);
+        const old = this.marks[src.path];
+        if (r.mark !== undefined && (r.mark.offset !== old?.offset || r.mark.inode !== old.inode)) moved = true;
         if (r.mark !== undefined) this.marks[src.path] = r.mark;
         for (const w of r.warnings) this.warn(w);
         this.accept(r.observations);
@@ -125,6 +153,7 @@ class LoginCollector implements Collector {
       }
     }
     this.emit(this.merger.flush(this.options.clock.now()));
+    this.followUp(moved);
     await this.save().catch((err: unknown) => this.problem(`saving login offsets: ${(err as Error).message}`));
   }
 
@@ -192,8 +221,8 @@ class LoginCollector implements Collector {
 
   /** Polls once more, lets every held observation leave, saves the offsets. */
   async stop(): Promise<void> {
-    this.cancelPoll?.();
-    this.cancelPoll = undefined;
+    this.schedule?.stop();
+    this.schedule = undefined;
     this.journal?.stop();
     if (this.out === undefined || this.state.state === 'stopped') return;
     await this.ticking?.catch(() => undefined);

@@ -51,6 +51,11 @@ export function toLoginEvent(obs: LoginObservation, uidOf: UserIdLookup): Collec
 }
 
 /** `<hostRoot>/etc/passwd` names to uids, reread only when the file changes. */
+/** Where PasswdUsers reads user ids (the change gate watches it too). */
+export function passwdPath(hostRoot: string): string {
+  return join(hostRoot, 'etc/passwd');
+}
+
 export class PasswdUsers {
   private byName = new Map<string, string>();
   private mtimeMs = -1;
@@ -58,7 +63,7 @@ export class PasswdUsers {
   constructor(private readonly hostRoot: string) {}
 
   async refresh(): Promise<void> {
-    const path = join(this.hostRoot, 'etc/passwd');
+    const path = passwdPath(this.hostRoot);
     try {
       const st = statSync(path); // sync: once a poll, and microseconds (the async stat costs several times the CPU)
       if (st.mtimeMs === this.mtimeMs) return;

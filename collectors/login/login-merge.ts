@@ -124,6 +124,12 @@ export class LoginMerger {
     }
   }
 
+  /** When flush() next lets something leave (the oldest held one's window ends); undefined when nothing is held. */
+  nextDueAt(): number | undefined {
+    const oldest = this.pending[0];
+    return oldest === undefined ? undefined : oldest.heldSince + this.windowMs;
+  }
+
   /** What waited long enough (everything with `all`), oldest first. */
   flush(nowMs: number, all = false): LoginObservation[] {
     // Entries are held in arrival order, so what is ready is a prefix.
