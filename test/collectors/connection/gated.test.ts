@@ -7,7 +7,7 @@ import { createConnectionMonitor } from '../../../collectors/connection/index.js
 import { REFRESH_MS } from '../../../collectors/connection/monitor.js';
 import { discoverNamespaces } from '../../../collectors/connection/namespaces.js';
 import { waitUntil } from '../../support/stream-tally.js';
-import { TimerRecordingClock } from '../../support/timer-recording-clock.js';
+import { TimerLog } from '../../support/timer-log.js';
 import { options, RecordingSink } from './harness.js';
 
 const LOOPBACK = { NetworkActivity_Devices: 'eth0', NetworkActivity_IncludeLoopback: true };
@@ -31,12 +31,12 @@ afterEach(async () => {
 
 describe(`connection collector with the change gate, on this host${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   it.skipIf(skipReason !== undefined)('registers no per-second interval, yet reports a loopback connection opened after start', async () => {
-    const clock = new TimerRecordingClock();
+    const clock = new TimerLog();
     const collector = createConnectionMonitor(options('/', LOOPBACK, { clock, ...(gate ? { changeGate: gate } : {}) }));
     cleanups.push(() => collector.stop());
     const sink = new RecordingSink();
     await collector.start!(sink);
-    expect(clock.intervals).toEqual([REFRESH_MS]); // the safety interval only: polls wait for the counters to move
+    expect(clock.intervals()).toEqual([REFRESH_MS]); // the safety interval only: polls wait for the counters to move
 
     const server = createServer((s) => cleanups.push(() => void s.destroy()));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -50,11 +50,11 @@ describe(`connection collector with the change gate, on this host${skipReason ? 
       .filter((p) => p['LocalPort'] === String(port) || p['RemotePort'] === String(port)).map((p) => String(p['Direction'])).sort();
     await waitUntil(() => directions().length >= 2, 15_000, 'both ends of the loopback connection');
     expect(directions()).toEqual(['In', 'Out']);
-    expect(clock.intervals).toEqual([REFRESH_MS]);
+    expect(clock.intervals()).toEqual([REFRESH_MS]);
   });
 
   it.skipIf(skipReason !== undefined)('sees the accepting side of a connection that waited in the accept queue, though accept() moves no counter', async () => {
-    const collector = createConnectionMonitor(options('/', LOOPBACK, { clock: new TimerRecordingClock(), ...(gate ? { changeGate: gate } : {}) }));
+    const collector = createConnectionMonitor(options('/', LOOPBACK, { clock: new TimerLog(), ...(gate ? { changeGate: gate } : {}) }));
     cleanups.push(() => collector.stop());
     const sink = new RecordingSink();
     await collector.start!(sink);
