@@ -15,6 +15,8 @@ import { counterFiles, readTcpOpens, TcpGate, tcpPending } from './tcp-gate.js';
 
 /** Containers and interface addresses change rarely; rediscovering them every poll would cost more than the poll. */
 export const REFRESH_MS = 30_000;
+/** Every pid's namespace reread (a process that moved namespace); in between only new pids are read. */
+export const FULL_SCAN_MS = 300_000;
 
 export interface ConnectionCollectorOptions extends CollectorOptions {
   /** Report connections already open at the first poll (fixture tests); by default the first poll is a baseline. */
@@ -55,6 +57,9 @@ export class ConnectionMonitor implements ConnectionCollector {
   private namespaces: NetNamespace[] = [];
   private interfaces = new Map<string, InterfaceTable>();
   private refreshedAt = -Infinity;
+  /** Namespace links of the last discovery: later ones read only new pids, and all of them every FULL_SCAN_MS. */
+  private nsLinks: ReadonlyMap<number, string> | undefined;
+  private fullScanAt = -Infinity;
   private readonly warned = new Set<string>();
   private state: CollectorStatus['state'] = 'stopped';
   private detail: string | undefined;
@@ -222,7 +227,11 @@ export class ConnectionMonitor implements ConnectionCollector {
     const now = this.options.clock.now();
     if (now - this.refreshedAt < REFRESH_MS) return;
     this.refreshedAt = now;
-    this.namespaces = discoverNamespaces(this.procRoot).namespaces;
+    const full = now - this.fullScanAt >= FULL_SCAN_MS;
+    if (full) this.fullScanAt = now;
+    const scan = discoverNamespaces(this.procRoot, full ? undefined : this.nsLinks);
+    this.nsLinks = scan.links;
+    this.namespaces = scan.namespaces;
     this.interfaces = new Map(this.namespaces.map((ns) => [ns.id, readInterfaces(ns.netDir, this.littleEndian)]));
     const ids = new Set(this.namespaces.map((ns) => ns.id));
     this.seen.retain(ids);

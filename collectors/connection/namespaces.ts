@@ -12,6 +12,8 @@ export interface NetNamespace {
 
 export interface NamespaceScan {
   readonly namespaces: NetNamespace[];
+  /** Each readable pid's namespace id, for the next scan to reuse. */
+  readonly links: ReadonlyMap<number, string>;
   /** All pids seen while scanning, for the owner lookup's "new process" ordering. */
   readonly pids: number[];
   /** Some ns links were unreadable (not root): containers may be missed. */
@@ -43,25 +45,29 @@ function nsLink(path: string): string | undefined {
 }
 
 /**
- * One readlink per process (microseconds each, so sync); the caller runs this rarely.
+ * One readlink per process (microseconds each, so sync); the caller runs this rarely. With `known` (the links of the
+ * scan before) only pids not listed then are read: a new namespace's processes are new pids, and a process that
+ * moved namespace (setns, unshare) is found by the caller's periodic scan without it.
  * The lowest pid of a namespace represents it: long-lived, so the choice is stable between refreshes.
  */
-export function discoverNamespaces(procRoot: string): NamespaceScan {
+export function discoverNamespaces(procRoot: string, known?: ReadonlyMap<number, string>): NamespaceScan {
   const hostId = nsLink(`${procRoot}/self/ns/net`) ?? 'host';
   const namespaces: NetNamespace[] = [{ id: hostId, netDir: `${procRoot}/net` }];
   const seen = new Set([hostId]);
   const pids = listPids(procRoot);
+  const links = new Map<number, string>();
   let denied = 0;
   for (let i = pids.length - 1; i >= 0; i--) {
     const pid = pids[i] as number;
-    const id = nsLink(`${procRoot}/${pid}/ns/net`);
+    const id = known?.get(pid) ?? nsLink(`${procRoot}/${pid}/ns/net`);
     if (id === undefined) {
       denied++;
       continue;
     }
+    links.set(pid, id);
     if (seen.has(id)) continue;
     seen.add(id);
     namespaces.push({ id, netDir: `${procRoot}/${pid}/net`, pid });
   }
-  return { namespaces, pids, denied };
+  return { namespaces, links, pids, denied };
 }

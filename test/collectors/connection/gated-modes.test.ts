@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createConnectionMonitor } from '../../../collectors/connection/index.js';
-import { REFRESH_MS } from '../../../collectors/connection/monitor.js';
+import { FULL_SCAN_MS, REFRESH_MS } from '../../../collectors/connection/monitor.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { HandGate } from '../../support/hand-gate.js';
 import { waitUntil } from '../../support/stream-tally.js';
@@ -14,13 +14,14 @@ function containerHost(): { root: string; setContainers: (on: boolean) => void }
   const root = mkdtempSync(join(tmpdir(), 'connection-modes-'));
   cpSync(join(FIXTURES, 'container-netns'), root, { recursive: true, verbatimSymlinks: true });
   writeFileSync(join(root, 'proc/net/snmp'), 'Tcp: ActiveOpens PassiveOpens\nTcp: 1 1\n');
-  const links = ['700', '701'].map((pid) => join(root, 'proc', pid, 'ns/net'));
+  // The container's processes end (their /proc entries go) and come back as new ones.
+  const pids = ['700', '701'];
   return {
     root,
     setContainers: (on) => {
-      for (const link of links) {
-        rmSync(link, { force: true });
-        if (on) symlinkSync('net:[4026532500]', link);
+      for (const pid of pids) {
+        const [from, to] = on ? [`gone-${pid}`, pid] : [pid, `gone-${pid}`];
+        renameSync(join(root, 'proc', from), join(root, 'proc', to));
       }
     },
   };
@@ -70,6 +71,30 @@ describe('connection collector scheduling with a change gate (fixture tree, fake
       await waitUntil(() => gate.live.length === 0, 5000, 'the watch to be cancelled');
       expect(gate.live).toEqual([]);
       await secondBySecond(clock, collector, 2);
+    } finally {
+      await collector.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('finds a process that moved to another namespace at the periodic full scan (between them only new pids are read)', async () => {
+    const { root } = containerHost();
+    const clock = new FakeClock();
+    const gate = new HandGate();
+    const collector = createConnectionMonitor(options(root, { NetworkActivity_Devices: 'eth0' }, { clock, changeGate: gate }));
+    await collector.start!(new RecordingSink());
+    try {
+      for (const pid of ['700', '701']) {
+        const link = join(root, 'proc', pid, 'ns/net');
+        rmSync(link);
+        symlinkSync('net:[4026531833]', link); // setns into the host's namespace: same pids, no new one
+      }
+      await clock.advance(REFRESH_MS);
+      await secondBySecond(clock, collector, 1);
+      expect(gate.live).toEqual([]); // a refresh reads new pids only: still two namespaces
+      await clock.advance(FULL_SCAN_MS - REFRESH_MS);
+      for (let i = 0; i < REFRESH_MS / 1000 + 1 && gate.live.length === 0; i++) await secondBySecond(clock, collector, 1);
+      expect(gate.live).toHaveLength(1); // the full scan found the host alone
     } finally {
       await collector.stop();
       rmSync(root, { recursive: true, force: true });
