@@ -64,6 +64,11 @@ export interface Collector {
   /** Idempotent, safe without start(); releases timers, children and file handles. */
   stop(): Promise<void>;
   status?(): CollectorStatus;
+  /**
+   * Times events were lost before they reached the collector (the kernel's receive buffer overflowed), since it
+   * started; each lost an unknown number. Reported in the Statistics events, so no loss is silent.
+   */
+  sourceOverflows?(): number;
 }
 
 export type CollectorFactory = (options: CollectorOptions) => Collector;

@@ -155,6 +155,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       ...(this.opts.random !== undefined ? { random: this.opts.random } : {}),
       beforeSend: (names) => this.host.collect(names),
       delivery: this.delivery,
+      sourceOverflows: (name) => this.host.sourceOverflows(name),
       ...(stateDir !== undefined ? { checkpointPath: join(stateDir, 'pipeline-checkpoint.bin') } : {}),
     });
     await this.pipeline.restore();

@@ -229,6 +229,16 @@ export class CollectorHost {
     return this.sinks.counters(name);
   }
 
+  /** The running collector's losses at its source (kernel buffer overflows) since it started; 0 if it has none. */
+  sourceOverflows(name: string): number {
+    try {
+      const n = this.running.get(name)?.collector.sourceOverflows?.() ?? 0;
+      return Number.isSafeInteger(n) && n > 0 ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   /** Stops every collector (each within its deadline), ends waits on them, removes the temp dir; final. */
   async stopAll(): Promise<void> {
     this.closed = true;

@@ -190,6 +190,10 @@ export class ProcessCollector implements Collector {
     return this.netlink?.overflows ?? 0;
   }
 
+  sourceOverflows(): number {
+    return this.overflows;
+  }
+
   private tick(): void {
     if (this.inFlight) {
       this.skippedTicks++;

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   readonly afterSend?: () => void;
   /** Message counters for the MessageStatistics event. */
   readonly delivery?: { stats(): DeliveryStats };
+  /** A collector's losses at its source since it started (kernel buffer overflows), for DroppedEventsStatistics. */
+  readonly sourceOverflows?: (collector: string) => number;
   /** Where what the aggregators hold is checkpointed (restore() reads it back); none: memory only. */
   readonly checkpointPath?: string;
   /** Longest time between checkpoints while events arrive; default 30 s. Every send also writes one. */
@@ -262,6 +264,7 @@ export class Pipeline {
       frequency: (this.schedules.get(name) ?? FALLBACK_SCHEDULE).frequency,
       collected: this.aggregators.get(name)?.collected ?? 0,
       dropped: this.aggregators.get(name)?.dropped ?? 0,
+      sourceOverflows: this.opts.sourceOverflows?.(name) ?? 0,
     }));
     const d = this.opts.delivery?.stats();
     const o = this.opts.outbox.stats();

@@ -13,6 +13,8 @@ export interface CollectorTotals {
   /** Cumulative since start. */
   readonly collected: number;
   readonly dropped: number;
+  /** Cumulative losses before the collector saw the events (kernel buffer overflows), each of unknown size. */
+  readonly sourceOverflows?: number;
 }
 
 /** Cumulative message counters from the delivery loop, the outbox and the packer. */
@@ -37,20 +39,24 @@ const ZERO_MESSAGES: MessageTotals = {
 
 /** Remembers what was last reported and turns cumulative totals into per-period events. */
 export class StatisticsReporter {
-  private lastCollectors = new Map<string, { collected: number; dropped: number }>();
+  private lastCollectors = new Map<string, { collected: number; dropped: number; overflows: number }>();
   private lastMessages: MessageTotals = ZERO_MESSAGES;
 
   report(collectors: readonly CollectorTotals[], messages: MessageTotals, time: number): CollectedEvent[] {
-    const next = new Map<string, { collected: number; dropped: number }>();
+    const next = new Map<string, { collected: number; dropped: number; overflows: number }>();
     const items = collectors.map((c) => {
-      const prev = this.lastCollectors.get(c.collector) ?? { collected: 0, dropped: 0 };
-      next.set(c.collector, { collected: c.collected, dropped: c.dropped });
+      const prev = this.lastCollectors.get(c.collector) ?? { collected: 0, dropped: 0, overflows: 0 };
+      const overflows = c.sourceOverflows ?? 0;
+      next.set(c.collector, { collected: c.collected, dropped: c.dropped, overflows });
+      // A restarted collector counts from 0 again: what it counted since is this period's.
+      const lostAtSource = overflows >= prev.overflows ? overflows - prev.overflows : overflows;
       return {
         // The schema knows only two queues: High stays High, Medium and Low report as Low.
         Queue: c.frequency === 'High' ? 'High' : 'Low',
         CollectedEvents: Math.max(0, c.collected - prev.collected),
         DroppedEvents: Math.max(0, c.dropped - prev.dropped),
-        ExtraDetails: { Collector: c.collector, MessageFrequency: c.frequency },
+        // Events lost in the kernel cannot be counted, only the overflows that lost them: not in DroppedEvents.
+        ExtraDetails: { Collector: c.collector, MessageFrequency: c.frequency, ...(lostAtSource > 0 ? { SourceOverflows: String(lostAtSource) } : {}) },
       };
     });
     this.lastCollectors = next;

@@ -20,13 +20,24 @@ describe('statistics events', () => {
     expect(messages?.payload[0]).toMatchObject({ MessagesSent: 4, MessagesUnder4KB: 0, TotalFailed: 0 });
   });
 
+  it('tell of losses at a collector\'s source (kernel buffer overflows) per period, apart from DroppedEvents', () => {
+    const r = new StatisticsReporter();
+    const totals = { sent: 0, sentUnder4KB: 0, failed: 0, droppedBySize: 0, droppedByAge: 0, corruptSkipped: 0, deadLettered: 0, unreadableSkipped: 0, eventsTruncated: 0, eventsDroppedOversize: 0 };
+    const period = (sourceOverflows: number) => r.report([{ collector: 'Process', frequency: 'High', collected: 0, dropped: 0, sourceOverflows }], totals, 0)[0]?.payload[0];
+    expect(period(2)).toEqual({ Queue: 'High', CollectedEvents: 0, DroppedEvents: 0, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High', SourceOverflows: '2' } });
+    expect(period(5)?.['ExtraDetails']).toMatchObject({ SourceOverflows: '3' });
+    expect(period(5)?.['ExtraDetails']).toEqual({ Collector: 'Process', MessageFrequency: 'High' });
+    // the collector restarted (a configuration change) and counts from 0: its count since is this period's
+    expect(period(1)?.['ExtraDetails']).toMatchObject({ SourceOverflows: '1' });
+  });
+
   it('validate against the official schemas (the repository\'s copies, equal to the official files per conformance.test.ts)', async () => {
     const official = messageValidator();
     const clock = new FakeClock();
     const log = pino({ level: 'silent' });
     const outbox = new MemoryOutbox({ clock, log, messageTimeoutMs: 2880 * MIN });
     const delivery = { stats: () => ({ sent: 7, sentUnder4KB: 3, failed: 2, deadLettered: 0, state: 'idle' as const }) };
-    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, delivery });
+    const pipeline = new Pipeline({ clock, log, outbox, agent, random: () => 0, delivery, sourceOverflows: (name) => (name === 'Process' ? 4 : 0) });
     pipeline.configure({ High: MIN, Medium: 2 * MIN, Low: 4 * MIN }, [
       { name: 'Process', frequency: 'High', cacheSize: 1 },
       { name: 'Login', frequency: 'Medium', cacheSize: 256 },
@@ -45,7 +56,7 @@ describe('statistics events', () => {
     const events = messages.flatMap((m) => m.Events);
     const stats = events.filter((e) => e.Name.endsWith('Statistics'));
     expect(stats.map((e) => e.Name)).toEqual(['DroppedEventsStatistics', 'MessageStatistics']);
-    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 1, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High' } });
+    expect(stats[0]?.Payload).toContainEqual({ Queue: 'High', CollectedEvents: 3, DroppedEvents: 1, ExtraDetails: { Collector: 'Process', MessageFrequency: 'High', SourceOverflows: '4' } });
     expect(stats[0]?.Payload).toContainEqual(expect.objectContaining({ Queue: 'Low', CollectedEvents: 0, ExtraDetails: { Collector: 'Login', MessageFrequency: 'Medium' } }));
     expect(stats[1]?.Payload[0]).toMatchObject({ MessagesSent: 7, MessagesUnder4KB: 3, TotalFailed: 2 });
     // Aggregated security events validate unchanged too (ExtraDetails is a string map).
