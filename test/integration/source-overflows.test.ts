@@ -27,11 +27,12 @@ describe('source overflows in the Statistics events', () => {
   it('are sent per period in the collector\'s DroppedEventsStatistics item, beside its DroppedEvents', async () => {
     let overflows = 2;
     rig = await startRig({ customCollectors: [overflowing(() => overflows)], twinDefaults: { ...FAST_TWIN, SystemInformation_Disabled: true } });
-    const lossy = () => rig!.hub.messages().flatMap((m) => eventsOf(m.body) ?? []).filter((e) => e.Name === 'DroppedEventsStatistics')
-      .flatMap((e) => e.Payload).filter((p) => (p['ExtraDetails'] as Record<string, string> | undefined)?.['Collector'] === 'Lossy');
+    type Item = { DroppedEvents: number; ExtraDetails?: Record<string, string> };
+    const lossy = (): Item[] => rig!.hub.messages().flatMap((m) => eventsOf(m.body)).filter((e) => e.Name === 'DroppedEventsStatistics')
+      .flatMap((e) => e['Payload'] as Item[]).filter((p) => p.ExtraDetails?.['Collector'] === 'Lossy');
     await waitUntil(() => lossy().length >= 1, 20_000, 'a DroppedEventsStatistics item for Lossy');
     expect(lossy()[0]).toMatchObject({ DroppedEvents: 0, ExtraDetails: { Collector: 'Lossy', SourceOverflows: '2' } });
     overflows = 7;
-    await waitUntil(() => lossy().some((p) => (p['ExtraDetails'] as Record<string, string>)['SourceOverflows'] === '5'), 20_000, 'the next period\'s 5');
+    await waitUntil(() => lossy().some((p) => p.ExtraDetails?.['SourceOverflows'] === '5'), 20_000, 'the next period\'s 5');
   });
 });
