@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineCollector } from '../../src/index.js';
 import { FAST_TWIN, eventsOf, startRig, type Rig } from '../support/agent-harness.js';
-import { waitUntil } from '../support/twin-push.js';
+import { waitUntil } from '../support/stream-tally.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
