@@ -3,6 +3,7 @@
  * only when one changed, so on an idle device the event loop sleeps. Each wake-up of Node costs far more than
  * the reads themselves (measured in the README's performance section). Without the addon collectors keep their timers.
  */
+import { systemClock, type Clock } from '../src/clock.js';
 import { loadCnProc } from './process/cn-proc-addon.js';
 
 export interface GatedFile {
@@ -58,4 +59,10 @@ export function loadChangeGate(): ChangeGate | undefined {
       };
     },
   };
+}
+
+/** The collector option for an agent on `clock`: the gate only on real time (its thread knows no fake clock), if it loads. */
+export function changeGateFor(clock: Clock): { changeGate?: ChangeGate } {
+  const gate = clock === systemClock ? loadChangeGate() : undefined;
+  return gate ? { changeGate: gate } : {};
 }

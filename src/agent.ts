@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadChangeGate } from '../collectors/change-gate.js';
-import type { ChangeGate, CollectorFactory } from '../collectors/types.js';
+import { changeGateFor } from '../collectors/change-gate.js';
+import type { CollectorFactory } from '../collectors/types.js';
 import { connectionSource, resolveConnection, selectCollectors, type AgentInternals, type ConnectionSource, type MicroAgentOptions, type TunedAgentOptions } from './agent-options.js';
 import type { MicroAgentEvents } from './agent-events.js';
 import { buildStatus, collectorReports, settingsOf, StatusTracker, type AgentStatus } from './agent-status.js';
@@ -135,8 +135,7 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
       factories: this.collectors.factories, eventChecks: this.collectors.eventChecks,
       onProblem: (collector, message) => this.tracker.problem('collector', message, collector),
       hostRoot: this.opts.hostRoot ?? '/', stateDir, clock: this.clock, log: this.log, agentVersion: this.version,
-      // Only on real time: the gate's thread knows no fake clock.
-      ...(this.clock === systemClock ? changeGateOption() : {}),
+      ...changeGateFor(this.clock),
       onEvent: (collector, event) => this.pipeline.ingest(collector, event),
       onStatusChange: () => {
         if (this.state === 'running') this.enqueue(() => this.report());
@@ -333,10 +332,4 @@ export class MicroAgent extends EventEmitter<MicroAgentEvents> {
 
 function stoppedError(message = 'the agent was stopped before it finished starting'): AgentError {
   return new AgentError('StoppedError', message, false);
-}
-
-/** The addon's change gate, if it loads here. */
-function changeGateOption(): { changeGate?: ChangeGate } {
-  const gate = loadChangeGate();
-  return gate ? { changeGate: gate } : {};
 }
