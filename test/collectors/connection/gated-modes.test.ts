@@ -89,11 +89,17 @@ describe('connection collector scheduling with a change gate (fixture tree, fake
         rmSync(link);
         symlinkSync('net:[4026531833]', link); // setns into the host's namespace: same pids, no new one
       }
-      await clock.advance(REFRESH_MS);
-      await secondBySecond(clock, collector, 1);
+      // Second by second, each poll let finish (how many run per second does not matter here).
+      const seconds = async (n: number, until: () => boolean = () => false): Promise<void> => {
+        for (let i = 0; i < n && !until(); i++) {
+          const polls = collector.stats.polls;
+          await clock.advance(1000);
+          await waitUntil(() => collector.stats.polls > polls, 5000, 'a poll');
+        }
+      };
+      await seconds(REFRESH_MS / 1000 + 1);
       expect(gate.live).toEqual([]); // a refresh reads new pids only: still two namespaces
-      await clock.advance(FULL_SCAN_MS - REFRESH_MS);
-      for (let i = 0; i < REFRESH_MS / 1000 + 1 && gate.live.length === 0; i++) await secondBySecond(clock, collector, 1);
+      await seconds(FULL_SCAN_MS / 1000, () => gate.live.length > 0);
       expect(gate.live).toHaveLength(1); // the full scan found the host alone
     } finally {
       await collector.stop();
