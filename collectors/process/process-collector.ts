@@ -79,8 +79,9 @@ export class ProcessCollector implements Collector {
     // is a safety net. In a child namespace the task count is the host's, so a listing a second is the check.
     const listEveryMs = sameNs && reader.isInitialPidNamespace() ? 60_000 : 1000;
     const gate = sameNs && this.plan.intervalMs < SAFETY_TICK_MS ? this.options.changeGate : undefined;
+    const cancelGate = gate ? this.watchLoadavg(gate, reader) : undefined;
     // Gated, quiet ticks come once a second (the gate's thread does the 100 ms loadavg reads): the same sweep rate.
-    const tickMs = gate ? SAFETY_TICK_MS : this.plan.intervalMs;
+    const tickMs = cancelGate ? SAFETY_TICK_MS : this.plan.intervalMs;
     this.poller = new ProcessPoller({
       reader,
       passwd,
@@ -96,9 +97,22 @@ export class ProcessCollector implements Collector {
     this.options.log.info({ detail: this.modeDetail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
     // Baseline: processes already running at start are recorded, not reported.
     await this.runPoll();
-    if (!this.poller) return;
-    if (gate) this.startGated(gate, reader);
+    if (!this.poller) {
+      cancelGate?.();
+      return;
+    }
+    if (cancelGate) this.startGated(cancelGate);
     else this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
+  }
+
+  /** The gate on /proc/loadavg's last pid and task count, or undefined (and a warning) where it cannot start. */
+  private watchLoadavg(gate: ChangeGate, reader: ProcReader): Cancel | undefined {
+    try {
+      return gate.watch([{ path: reader.loadavgPath, kind: 'content', skipFields: 3 }], this.plan.intervalMs, () => this.wake());
+    } catch (err) {
+      this.options.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'process collector: change gate refused; polling on a timer');
+      return undefined;
+    }
   }
 
   /**
@@ -106,8 +120,7 @@ export class ProcessCollector implements Collector {
    * ended; polls then run every interval until quiet again (a young process is watched for its exec). A tick a second
    * sweeps exe links (an exec without a fork moves no counter) and lists /proc once a minute whatever the gate says.
    */
-  private startGated(gate: ChangeGate, reader: ProcReader): void {
-    const cancelGate = gate.watch([{ path: reader.loadavgPath, kind: 'content', skipFields: 3 }], this.plan.intervalMs, () => this.wake());
+  private startGated(cancelGate: Cancel): void {
     const cancelSafety = this.options.clock.setInterval(() => this.tick(), SAFETY_TICK_MS);
     this.modeDetail += ', woken by /proc/loadavg changes';
     this.cancelTimer = () => {
@@ -119,6 +132,8 @@ export class ProcessCollector implements Collector {
   }
 
   private wake(): void {
+    // Before startGated (the baseline still running) the next tick sees what changed anyway.
+    if (this.cancelTimer === undefined) return;
     this.cancelActive ??= this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
     this.tick();
   }

@@ -62,4 +62,18 @@ describe.skipIf(gate === undefined)('Polling mode woken by the change gate (the 
       await collector.stop();
     }
   });
+
+  it('polls on its 100 ms timer when the gate refuses the file', async () => {
+    const clock = new TimerLog();
+    const refusing = { watch: (): never => { throw new Error('watchFiles: cannot start the thread'); } };
+    const collector = createProcessCollector(collectorOptions('/', clock, { settings: { Process_Mode: 3, Process_PollingInterval: 100000 }, changeGate: refusing }));
+    await collector.start?.(new RecordingSink());
+    try {
+      expect(clock.intervals()).toEqual([100]);
+      expect(collector.status?.()).toMatchObject({ state: 'running' });
+    } finally {
+      await collector.stop();
+    }
+    expect(clock.intervals()).toEqual([]);
+  });
 });
