@@ -51,7 +51,7 @@ export interface AgentInternals {
   maxMessageBytes?: number;
   /** Twin GET / reported PATCH timeout; after a timeout the link reconnects from scratch. Default 20 s. */
   twinTimeoutMs?: number;
-  /** How long a configuration change waits for the messages queued before it to reach the hub. Default 1 s. */
+  /** How long a configuration change waits for the messages queued before it to reach the hub. Default 500 ms. */
   flushBeforeApplyMs?: number;
   /** Deadline of one collector start() or collect(); a collector past it is reported failed. Default 15 s. */
   collectTimeoutMs?: number;
