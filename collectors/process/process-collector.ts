@@ -1,7 +1,8 @@
 /** The Process collector: mode choice (Netlink by evidence, else polling), timers, status and once-only problem logging. */
 import { join } from 'node:path';
-import type { Cancel } from '../../src/clock.js';
-import type { ChangeGate, Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
+import { errorMessage } from '../../src/errors.js';
+import { PollSchedule } from '../poll-schedule.js';
+import type { Collector, CollectorOptions, CollectorStatus, EventSink } from '../types.js';
 import { createNodeHostFs, errorCode, type HostFs } from './host-fs.js';
 import { PasswdCache } from './passwd.js';
 import { ProcessPoller } from './process-poller.js';
@@ -26,9 +27,8 @@ export class ProcessCollector implements Collector {
   readonly plan: ProcessPlan;
   private readonly fs: HostFs;
   private state: CollectorStatus['state'] = 'stopped';
-  private cancelTimer: Cancel | undefined;
-  /** Gated mode: the interval-paced ticks that run from a gate wake-up until quiet again. */
-  private cancelActive: Cancel | undefined;
+  /** Polling mode's ticks: every interval, or woken by the change gate. */
+  private schedule: PollSchedule | undefined;
   private inFlight: Promise<void> | undefined;
   private poller: ProcessPoller | undefined;
   private netlink: NetlinkWatcher | undefined;
@@ -78,10 +78,22 @@ export class ProcessCollector implements Collector {
     // In the initial pid namespace unchanged loadavg counters prove that nothing started or ended: the listing
     // is a safety net. In a child namespace the task count is the host's, so a listing a second is the check.
     const listEveryMs = sameNs && reader.isInitialPidNamespace() ? 60_000 : 1000;
-    const gate = sameNs && this.plan.intervalMs < SAFETY_TICK_MS ? this.options.changeGate : undefined;
-    const cancelGate = gate ? this.watchLoadavg(gate, reader) : undefined;
+    this.schedule = new PollSchedule({
+      clock: this.options.clock, gate: this.options.changeGate, intervalMs: this.plan.intervalMs,
+      poll: () => this.scheduledTick(),
+      onError: (err) => this.options.log.warn({ reason: errorMessage(err) }, 'process collector: change gate refused, or a tick failed; polling goes on'),
+    });
+    // Gated (own pid namespace: the last pid describes it), the event loop sleeps while the host is idle: the gate
+    // rereads /proc/loadavg every interval and wakes a tick when a task started or ended; ticks then follow every
+    // interval until quiet again (a young process is watched for its exec). A tick a second sweeps exe links (an exec
+    // without a fork moves no counter) and keeps the minute's listing.
+    if (sameNs && this.plan.intervalMs < SAFETY_TICK_MS) {
+      this.schedule.useGate([{ path: reader.loadavgPath, kind: 'content', skipFields: 3 }], SAFETY_TICK_MS);
+    }
+    const gated = this.schedule.gated;
+    if (gated) this.modeDetail += ', woken by /proc/loadavg changes';
     // Gated, quiet ticks come once a second (the gate's thread does the 100 ms loadavg reads): the same sweep rate.
-    const tickMs = cancelGate ? SAFETY_TICK_MS : this.plan.intervalMs;
+    const tickMs = gated ? SAFETY_TICK_MS : this.plan.intervalMs;
     this.poller = new ProcessPoller({
       reader,
       passwd,
@@ -97,45 +109,14 @@ export class ProcessCollector implements Collector {
     this.options.log.info({ detail: this.modeDetail, reuseCheck: sameNs ? 'last-pid' : 'inode' }, 'process collector started');
     // Baseline: processes already running at start are recorded, not reported.
     await this.runPoll();
-    if (!this.poller) {
-      cancelGate?.();
-      return;
-    }
-    if (cancelGate) this.startGated(cancelGate);
-    else this.cancelTimer = this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
+    if (!gated) this.schedule?.useInterval();
   }
 
-  /** The gate on /proc/loadavg's last pid and task count, or undefined (and a warning) where it cannot start. */
-  private watchLoadavg(gate: ChangeGate, reader: ProcReader): Cancel | undefined {
-    try {
-      return gate.watch([{ path: reader.loadavgPath, kind: 'content', skipFields: 3 }], this.plan.intervalMs, () => this.wake());
-    } catch (err) {
-      this.options.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'process collector: change gate refused; polling on a timer');
-      return undefined;
-    }
-  }
-
-  /**
-   * Idle, the event loop sleeps: the gate rereads /proc/loadavg every interval and wakes us when a task started or
-   * ended; polls then run every interval until quiet again (a young process is watched for its exec). A tick a second
-   * sweeps exe links (an exec without a fork moves no counter) and lists /proc once a minute whatever the gate says.
-   */
-  private startGated(cancelGate: Cancel): void {
-    const cancelSafety = this.options.clock.setInterval(() => this.tick(), SAFETY_TICK_MS);
-    this.modeDetail += ', woken by /proc/loadavg changes';
-    this.cancelTimer = () => {
-      cancelGate();
-      cancelSafety();
-      this.cancelActive?.();
-      this.cancelActive = undefined;
-    };
-  }
-
-  private wake(): void {
-    // Before startGated (the baseline still running) the next tick sees what changed anyway.
-    if (this.cancelTimer === undefined) return;
-    this.cancelActive ??= this.options.clock.setInterval(() => this.tick(), this.plan.intervalMs);
-    this.tick();
+  /** A tick from the schedule; one that found something looks again an interval later (gated; else the interval does). */
+  private async scheduledTick(): Promise<void> {
+    if (this.tick()) return;
+    await this.inFlight;
+    this.schedule?.followUp(this.plan.intervalMs);
   }
 
   /** Netlink mode if the process connector works here; else the reason it does not. */
@@ -179,8 +160,8 @@ export class ProcessCollector implements Collector {
 
   async stop(): Promise<void> {
     this.generation++;
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
+    this.schedule?.stop();
+    this.schedule = undefined;
     this.poller = undefined;
     this.netlink?.stop();
     this.netlink = undefined;
@@ -209,20 +190,19 @@ export class ProcessCollector implements Collector {
     return this.overflows;
   }
 
-  private tick(): void {
+  /** True when quiet: nothing started or ended since the last listing, and no young process to watch. */
+  private tick(): boolean {
     if (this.inFlight) {
       this.skippedTicks++;
-      return;
+      return false;
     }
     // Most ticks end here, synchronously: no promise or closure for a tick with nothing new.
     if (this.poller?.quiet() === true) {
       for (const e of this.poller.quietSweep()) this.out?.emit(e);
-      // Gated: quiet again, so back to sleep until the gate sees a task start or end.
-      this.cancelActive?.();
-      this.cancelActive = undefined;
-      return;
+      return true;
     }
     void this.runPoll();
+    return false;
   }
 
   private runPoll(): Promise<void> {
