@@ -28,18 +28,12 @@ export interface ChangeGate {
 
 const GATE_KINDS = { content: 0, stat: 1, listing: 2 } as const;
 
-interface GateAddon {
-  watchFiles(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;
-  unwatch(handle: object): void;
-}
-
 /** The addon's gate, or undefined where the addon does not load or predates it (an older prebuilt binary). */
 export function loadChangeGate(): ChangeGate | undefined {
   const load = loadCnProc();
   if (!('addon' in load)) return undefined;
-  const addon = load.addon as unknown as Partial<GateAddon>;
-  if (typeof addon.watchFiles !== 'function' || typeof addon.unwatch !== 'function') return undefined;
-  const { watchFiles, unwatch } = addon as GateAddon;
+  const { watchFiles, unwatch } = load.addon;
+  if (typeof watchFiles !== 'function' || typeof unwatch !== 'function') return undefined;
   return {
     watch(files, intervalMs, onChange) {
       let live = true;

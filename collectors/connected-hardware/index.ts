@@ -36,6 +36,20 @@ export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, c
     }
   };
 
+  let gated = false;
+  /** The gate on the bus listings, or undefined (said once) where there is none or it refused them. */
+  const watchBuses = (tick: () => void, out: EventSink): Cancel | undefined => {
+    if (!changeGate) return undefined;
+    try {
+      const cancelWatch = changeGate.watch(busDirs(hostRoot).map((path) => ({ path, kind: 'listing' })), POLL_INTERVAL_MS, tick);
+      gated = true;
+      return cancelWatch;
+    } catch (err) {
+      out.error(`change gate refused the /sys listings, polling on a timer: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  };
+
   const collector: Collector = {
     name: 'Peripheral',
     async start(out: EventSink) {
@@ -49,9 +63,7 @@ export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, c
         }
       };
       // With the gate, the listings run on the addon's thread and wake us only when a bus's entries changed.
-      cancel = changeGate
-        ? changeGate.watch(busDirs(hostRoot).map((path) => ({ path, kind: 'listing' })), POLL_INTERVAL_MS, tick)
-        : clock.setInterval(tick, POLL_INTERVAL_MS);
+      cancel = watchBuses(tick, out) ?? clock.setInterval(tick, POLL_INTERVAL_MS);
     },
     async collect(out: EventSink) {
       if (stopped) return;
@@ -68,7 +80,7 @@ export const createConnectedHardwareCollector: CollectorFactory = ({ hostRoot, c
       cancel = undefined;
     },
     status: (): CollectorStatus => (stopped ? { state: 'stopped' } : {
-      state: 'running', detail: `${changeGate ? 'listing' : 'polling'} /sys every ${POLL_INTERVAL_MS} ms${changeGate ? ' off the event loop' : ''}`,
+      state: 'running', detail: `${gated ? 'listing' : 'polling'} /sys every ${POLL_INTERVAL_MS} ms${gated ? ' off the event loop' : ''}`,
     }),
   };
   return collector;

@@ -50,12 +50,12 @@ export function toLoginEvent(obs: LoginObservation, uidOf: UserIdLookup): Collec
   };
 }
 
-/** `<hostRoot>/etc/passwd` names to uids, reread only when the file changes. */
 /** Where PasswdUsers reads user ids (the change gate watches it too). */
 export function passwdPath(hostRoot: string): string {
   return join(hostRoot, 'etc/passwd');
 }
 
+/** `<hostRoot>/etc/passwd` names to uids, reread only when the file changes. */
 export class PasswdUsers {
   private byName = new Map<string, string>();
   private mtimeMs = -1;

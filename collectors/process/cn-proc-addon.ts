@@ -13,6 +13,11 @@ export interface CnProcAddon {
   open(callback: (records: Buffer, overflows: number, argv: Buffer) => void, receiveBufferBytes: number, filtered: boolean): CnProcHandle;
   close(handle: CnProcHandle): void;
   receiveBufferBytes(handle: CnProcHandle): number;
+  /** The change gate's thread (collectors/change-gate.ts); absent from binaries built before it. */
+  watchFiles?(paths: string[], kinds: number[], skipFields: number[], intervalMs: number, onChange: () => void): object;
+  unwatch?(handle: object): void;
+  /** glibc's malloc_trim(0) (src/cli/memory-release.ts); absent from binaries built before it. */
+  trimMemory?(): boolean;
 }
 
 /** Set to `1` to make the addon unloadable (tests of the fallback; a device where it misbehaves). */

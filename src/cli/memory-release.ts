@@ -35,6 +35,6 @@ export function collectAfterLargeSends(
 /** The addon's malloc_trim, or nothing where the addon does not load or predates it. */
 function loadHeapTrim(): () => void {
   const load = loadCnProc();
-  const trim = 'addon' in load ? (load.addon as { trimMemory?: () => boolean }).trimMemory : undefined;
+  const trim = 'addon' in load ? load.addon.trimMemory : undefined;
   return typeof trim === 'function' ? () => void trim() : () => undefined;
 }

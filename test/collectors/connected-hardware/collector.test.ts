@@ -100,4 +100,19 @@ describe.skipIf(gate === undefined)('the Peripheral collector woken by the chang
       await c.stop();
     }
   });
+
+  it('polls on its timer, and says so, when the gate refuses the listings', async () => {
+    const clock = new TimerLog();
+    const refusing = { watch: (): never => { throw new Error('watchFiles: cannot start the thread'); } };
+    const c = createConnectedHardwareCollector(collectorOptions({ hostRoot: FIXTURE, clock, changeGate: refusing }));
+    const sink = recordingSink();
+    await c.start?.(sink);
+    try {
+      expect(clock.intervals()).toEqual([POLL_INTERVAL_MS]);
+      expect(c.status?.().detail).toMatch(/^polling \/sys/);
+      expect(sink.errors).toEqual([expect.stringContaining('change gate refused the /sys listings')]);
+    } finally {
+      await c.stop();
+    }
+  });
 });
